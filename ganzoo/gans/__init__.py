@@ -1,0 +1,18 @@
+"""GAN variants: one module per variant over the shared base."""
+
+from ganzoo.gans.base import GAN
+from ganzoo.gans.dcgan import DCGAN
+from ganzoo.gans.vanilla import VanillaGAN
+
+# Variant names as zoo configs and run folders spell them.
+VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN)}
+
+
+def get_variant(name):
+    """The GAN class registered under `name`, with a clear error for unknown names."""
+    if name not in VARIANTS:
+        raise ValueError(f"Unknown GAN variant {name!r}; expected one of {sorted(VARIANTS)}.")
+    return VARIANTS[name]
+
+
+__all__ = ["GAN", "DCGAN", "VanillaGAN", "VARIANTS", "get_variant"]

@@ -1,0 +1,221 @@
+"""The shared GAN machinery every variant builds on.
+
+`GAN` owns a generator and a discriminator and trains them with the canonical
+alternating step (update D, then G, each with its own tape and its own variables).
+A variant changes behaviour through small hooks -- `discriminator_loss`,
+`generator_loss`, `discriminator_steps`, `default_optimizer` -- never by copying
+the step.
+
+Written for `tf.distribute` from the start (see KERAS_TF_NOTES.md): optimizers are
+built in `compile` (inside the caller's strategy scope), gradients come from losses
+divided by the number of replicas (Keras sums replica gradients), trackers get the
+unscaled losses, and latent noise differs per replica yet is reproducible per seed.
+"""
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+from ganzoo import losses
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class GAN(keras.Model):
+    """A generator and a discriminator trained adversarially with `fit`.
+
+    Goodfellow et al. 2014, "Generative Adversarial Nets".
+
+    Args:
+        generator: a `keras.Model` from latent vectors `(batch, latent_dim)` to samples.
+        discriminator: a `keras.Model` from samples to one logit per sample.
+        loss: name of the adversarial loss, see `ganzoo.losses.LOSSES`.
+        label_smoothing: one-sided smoothing of D's real targets (0.1 makes them 0.9).
+        seed: seed of the training noise; None draws one from NumPy's global state,
+            so `keras.utils.set_random_seed` makes runs reproducible.
+
+    Example:
+        >>> gan = GAN(generator=G, discriminator=D)
+        >>> gan.compile()
+        >>> gan.fit(dataset, epochs=3)
+        >>> images = gan.generate(16, seed=0)
+    """
+
+    # How many discriminator updates precede each generator update.
+    discriminator_steps = 1
+
+    def __init__(self, generator, discriminator, *, loss="non_saturating",
+                 label_smoothing=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        _check_networks(generator, discriminator)
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(generator.input_shape[-1])
+        self.data_shape = tuple(generator.output_shape[1:])
+        self.loss_name = loss
+        self._d_loss_fn, self._g_loss_fn = losses.get_loss_pair(loss)
+        self.label_smoothing = float(label_smoothing)
+        self.seed = int(np.random.randint(0, 2**31 - 1) if seed is None else seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        # Both networks are functional models, built already; the GAN has no call()
+        # of its own for Keras to trace, so mark it built (needed under a strategy).
+        self.built = True
+
+    # ----------------------------------------------------------------- configuration
+
+    def default_optimizer(self):
+        """A fresh optimizer for either network when `compile` is given none."""
+        return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Configure training; optimizers default to the variant's choice.
+
+        Args:
+            g_optimizer: optimizer of the generator.
+            d_optimizer: optimizer of the discriminator (a different instance).
+            **kwargs: passed to `keras.Model.compile` (e.g. `steps_per_execution`,
+                `run_eagerly`, `jit_compile`).
+        """
+        if g_optimizer is not None and g_optimizer is d_optimizer:
+            raise ValueError("g_optimizer and d_optimizer must be different instances: "
+                             "an optimizer keeps per-variable state for one network.")
+        # optimizer=None: no stray default optimizer over all weights.
+        super().compile(optimizer=None, **kwargs)
+        self.g_optimizer = g_optimizer or self.default_optimizer()
+        self.d_optimizer = d_optimizer or self.default_optimizer()
+        # Built now, inside the caller's strategy scope: built lazily they fail under
+        # tf.distribute, and unbuilt ones silently skip their state when loading.
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "loss": self.loss_name,
+            "label_smoothing": self.label_smoothing,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    # ------------------------------------------------------------------ variant hooks
+
+    def discriminator_loss(self, real, fake, real_logits, fake_logits):
+        """D's loss for one update; `real`/`fake` are there for penalties (WGAN-GP)."""
+        return self._d_loss_fn(real_logits, fake_logits, self.label_smoothing)
+
+    def generator_loss(self, fake_logits):
+        """G's loss for one update."""
+        return self._g_loss_fn(fake_logits)
+
+    # ---------------------------------------------------------------------- training
+
+    def train_step(self, data):
+        real = _samples_of(data)
+        batch_size = tf.shape(real)[0]
+
+        # 1. discriminator: a Python loop, since tf.cond around apply_gradients fails
+        #    under MirroredStrategy.
+        for step in range(self.discriminator_steps):
+            d_loss = self._discriminator_update(real, batch_size, noise_stream=step)
+
+        # 2. generator, with fresh noise
+        g_loss = self._generator_update(batch_size, noise_stream=self.discriminator_steps)
+
+        # 3. metrics: true (unscaled) loss values
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def _discriminator_update(self, real, batch_size, noise_stream):
+        # G runs outside the tape: D's update needs no gradient through G.
+        fake = self.generator(self.sample_latent(batch_size, noise_stream), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            loss = self.discriminator_loss(real, fake, real_logits, fake_logits)
+            scaled_loss = _scale_for_gradients(self.d_optimizer, loss)
+        _apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator.trainable_variables)
+        return loss
+
+    def _generator_update(self, batch_size, noise_stream):
+        latent = self.sample_latent(batch_size, noise_stream)
+        with tf.GradientTape() as tape:
+            fake_logits = self.discriminator(self.generator(latent, training=True),
+                                             training=True)
+            loss = self.generator_loss(fake_logits)
+            scaled_loss = _scale_for_gradients(self.g_optimizer, loss)
+        _apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator.trainable_variables)
+        return loss
+
+    def sample_latent(self, batch_size, noise_stream=0):
+        """Training noise: a function of (seed, step, stream, replica), so it is
+        reproducible per seed, fresh each step and different on every replica."""
+        step = tf.cast(self.g_optimizer.iterations, tf.int64)
+        streams = self.discriminator_steps + 1
+        seed = tf.stack([tf.constant(self.seed, tf.int64), step * streams + noise_stream])
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
+
+    # -------------------------------------------------------------------- inference
+
+    def generate(self, num, seed=None, batch_size=256):
+        """`num` samples as a NumPy array in the generator's range ([-1, 1] for images).
+
+        The same `seed` always gives the same samples.
+        """
+        latent = np.random.default_rng(seed).standard_normal((num, self.latent_dim))
+        latent = latent.astype("float32")
+        chunks = [self.generator(latent[i:i + batch_size], training=False)
+                  for i in range(0, num, batch_size)]
+        return np.concatenate([keras.ops.convert_to_numpy(c) for c in chunks], axis=0)
+
+
+def _samples_of(data):
+    # Unconditional GANs accept (image, label) batches and ignore the labels.
+    return data[0] if isinstance(data, (tuple, list)) else data
+
+
+def _scale_for_gradients(optimizer, loss):
+    # Keras sums gradients across replicas, so each replica contributes loss / N;
+    # scale_loss applies the loss scale of a LossScaleOptimizer (identity otherwise).
+    # Called inside the tape, or the gradient chain is cut.
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return optimizer.scale_loss(loss / replicas)
+
+
+def _apply_gradients(optimizer, tape, scaled_loss, variables):
+    gradients = tape.gradient(scaled_loss, variables)
+    optimizer.apply_gradients(zip(gradients, variables))
+
+
+def _check_networks(generator, discriminator):
+    for role, net in (("generator", generator), ("discriminator", discriminator)):
+        if not isinstance(net, keras.Model):
+            raise TypeError(f"{role} must be a keras.Model; got {type(net).__name__}.")
+    if len(generator.input_shape) != 2:
+        raise ValueError("The generator must take latent vectors of shape (batch, latent_dim); "
+                         f"its input shape is {generator.input_shape}.")
+    produced = tuple(generator.output_shape[1:])
+    expected = tuple(discriminator.input_shape[1:])
+    if produced != expected:
+        raise ValueError(f"The generator makes samples of shape {produced} but the "
+                         f"discriminator expects {expected}.")
+    if tuple(discriminator.output_shape[1:]) != (1,):
+        raise ValueError("The discriminator must output one logit per sample, shape "
+                         f"(batch, 1); its output shape is {discriminator.output_shape}.")

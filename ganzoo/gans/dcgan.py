@@ -1,0 +1,50 @@
+"""Deep convolutional GAN (Radford et al. 2016)."""
+
+import keras
+
+from ganzoo.gans.base import GAN
+from ganzoo.nets import dcgan_discriminator, dcgan_generator
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class DCGAN(GAN):
+    """Convolutional GAN with the paper's architecture and Adam(2e-4, beta_1=0.5).
+
+    Radford et al. 2016, "Unsupervised Representation Learning with Deep
+    Convolutional Generative Adversarial Networks".
+
+    Args:
+        image_shape: `(size, size, channels)`, size a multiple of 4 (28, 32, 64, ...),
+            1 or 3 channels. Taken from `generator` when that is given.
+        latent_dim: size of the latent vector z.
+        base_filters: width of the default networks (64 in the paper).
+        generator, discriminator: optional Keras models used instead of the defaults.
+        **kwargs: `loss`, `label_smoothing` (0.1 is the usual one-sided choice), `seed`.
+
+    Example:
+        >>> gan = DCGAN(image_shape=(32, 32, 1), latent_dim=100)
+        >>> gan.compile()
+        >>> gan.fit(ganzoo.data.load("digits", image_size=32), epochs=5)
+    """
+
+    def __init__(self, image_shape=None, latent_dim=100, base_filters=64, generator=None,
+                 discriminator=None, **kwargs):
+        if image_shape is None:
+            source = generator or discriminator
+            if source is None:
+                raise ValueError("DCGAN needs image_shape, or networks to take it from.")
+            image_shape = (source.output_shape if source is generator else source.input_shape)[1:]
+        self.base_filters = base_filters
+        if generator is None:
+            generator = dcgan_generator(latent_dim, image_shape, base_filters)
+        if discriminator is None:
+            discriminator = dcgan_discriminator(image_shape, base_filters)
+        super().__init__(generator, discriminator, **kwargs)
+
+    @property
+    def image_shape(self):
+        return self.data_shape
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": self.image_shape,
+                "latent_dim": self.latent_dim, "base_filters": self.base_filters}

@@ -1,0 +1,98 @@
+"""DCGAN convolutional generator and discriminator (Radford et al. 2016).
+
+Strided (transposed) 4x4 convolutions, batch norm everywhere except G's output and
+D's input, ReLU in G, LeakyReLU(0.2) in D, tanh output, weights drawn from N(0, 0.02).
+Any square size that is a multiple of 4 works: the networks start (or end) at the
+smallest even-halving size of at least 4 (7 for 28, 4 for 32 and 64).
+"""
+
+import keras
+from keras import layers
+
+
+def _weights_init():
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def _batch_norm():
+    # momentum 0.9 (PyTorch's 0.1): with Keras' 0.99 the moving statistics of a short
+    # run lag far behind, and inference-mode samples come out washed out.
+    return layers.BatchNormalization(
+        momentum=0.9, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))
+
+
+def validate_image_shape(image_shape):
+    """Return `(size, channels)` of a square image shape the DCGAN networks can make."""
+    if len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels); got {tuple(image_shape)}.")
+    height, width, channels = image_shape
+    if height != width:
+        raise ValueError(f"DCGAN networks make square images; got {height}x{width}.")
+    if height < 8 or height % 4:
+        raise ValueError(f"DCGAN image size must be a multiple of 4 and at least 8 "
+                         f"(28, 32, 64, ...); got {height}.")
+    if channels not in (1, 3):
+        raise ValueError(f"DCGAN images have 1 or 3 channels; got {channels}.")
+    return height, channels
+
+
+def num_resolution_steps(size):
+    """How many stride-2 steps lead from the base size (>= 4) to `size`."""
+    steps = 0
+    while size % 2 == 0 and size // 2 >= 4:
+        size //= 2
+        steps += 1
+    return steps
+
+
+def dcgan_generator(latent_dim, image_shape, base_filters=64, name="dcgan_generator"):
+    """Latent vector -> image in [-1, 1] of `image_shape`.
+
+    Args:
+        latent_dim: size of the latent vector z.
+        image_shape: `(size, size, channels)`, size a multiple of 4, channels 1 or 3.
+        base_filters: filters of the last hidden block; each block closer to z doubles it.
+    """
+    size, channels = validate_image_shape(image_shape)
+    steps = num_resolution_steps(size)
+    base_size = size >> steps
+    filters = base_filters * 2 ** (steps - 1)
+
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(base_size * base_size * filters, use_bias=False,
+                     kernel_initializer=_weights_init())(z)
+    x = _batch_norm()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((base_size, base_size, filters))(x)
+    for _ in range(steps - 1):
+        filters //= 2
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                                   kernel_initializer=_weights_init())(x)
+        x = _batch_norm()(x)
+        x = layers.ReLU()(x)
+    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
+                               kernel_initializer=_weights_init())(x)
+    # tanh in float32, so mixed-precision outputs still land exactly in [-1, 1].
+    image = layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model(z, image, name=name)
+
+
+def dcgan_discriminator(image_shape, base_filters=64, name="dcgan_discriminator"):
+    """Image -> one real/fake logit; the mirror image of `dcgan_generator`.
+
+    Args:
+        image_shape: `(size, size, channels)`, size a multiple of 4, channels 1 or 3.
+        base_filters: filters of the first block; each following block doubles it.
+    """
+    size, _ = validate_image_shape(image_shape)
+    image = keras.Input(tuple(image_shape), name="image")
+    x = image
+    for step in range(num_resolution_steps(size)):
+        x = layers.Conv2D(base_filters * 2 ** step, 4, strides=2, padding="same",
+                          use_bias=step == 0, kernel_initializer=_weights_init())(x)
+        if step > 0:  # no batch norm on D's input layer (Radford et al. 2016)
+            x = _batch_norm()(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)
+    logit = layers.Dense(1, kernel_initializer=_weights_init(), dtype="float32", name="logit")(x)
+    return keras.Model(image, logit, name=name)

@@ -1,0 +1,103 @@
+"""The zoo: entries described by YAML files in zoo_configs/, shipped with the package.
+
+An entry is data, not code: which variant with which arguments, on which data, for
+how long. Unknown keys are errors that name the key and the file.
+"""
+
+import difflib
+import functools
+from importlib import resources
+
+import yaml
+
+from ganzoo.gans import get_variant
+
+# Allowed keys of an entry, per section; None marks a free-form mapping
+# (variant arguments are checked by the variant's constructor).
+SCHEMA = {
+    "name": str,
+    "description": str,
+    "paper": str,
+    "variant": str,
+    "model": None,
+    "data": {"source": str, "image_size": int, "batch_size": int, "channels": int,
+             "split": str},
+    "training": {"epochs": int, "seed": int},
+}
+REQUIRED = ("name", "variant", "model", "data", "training")
+
+
+def list_entries():
+    """Names of all zoo entries, sorted."""
+    return sorted(_entries())
+
+
+def get_entry(name):
+    """The validated configuration of entry `name` (a fresh dict each call)."""
+    entries = _entries()
+    if name not in entries:
+        close = difflib.get_close_matches(name, entries, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"Unknown zoo entry {name!r}.{hint} Known entries: "
+                         f"{', '.join(sorted(entries))}.")
+    return yaml.safe_load(entries[name].read_text())
+
+
+def build_gan(config):
+    """An untrained GAN of the entry's variant and model arguments."""
+    return get_variant(config["variant"])(**config["model"])
+
+
+def load(name, pretrained=True):
+    """The GAN of zoo entry `name`, ready to generate.
+
+    Args:
+        name: a zoo entry, see `list_entries()`.
+        pretrained: load the entry's shipped weights; False gives a fresh, untrained GAN.
+    """
+    config = get_entry(name)
+    if pretrained:
+        raise ValueError(f"Zoo entry {name!r} ships no pretrained weights yet: train it with "
+                         f"`ganzoo train {name} --run-dir DIR` and sample from DIR, or pass "
+                         "pretrained=False for an untrained GAN.")
+    return build_gan(config)
+
+
+def validate(config, source="config"):
+    """Check an entry's keys and value types; raise ValueError naming the first problem."""
+    if not isinstance(config, dict):
+        raise ValueError(f"{source}: a zoo entry is a mapping of keys; got {type(config).__name__}.")
+    for key in REQUIRED:
+        if key not in config:
+            raise ValueError(f"{source}: missing required key {key!r}.")
+    _check_keys(config, SCHEMA, source)
+    get_variant(config["variant"])
+    if not isinstance(config["model"], dict):
+        raise ValueError(f"{source}: 'model' must be a mapping of variant arguments.")
+    return config
+
+
+def _check_keys(mapping, schema, where):
+    for key, value in mapping.items():
+        if key not in schema:
+            raise ValueError(f"{where}: unknown key {key!r}; expected one of {sorted(schema)}.")
+        expected = schema[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                raise ValueError(f"{where}: {key!r} must be a mapping.")
+            _check_keys(value, expected, f"{where}: {key}")
+        elif expected is not None and not isinstance(value, expected):
+            raise ValueError(f"{where}: {key!r} must be {expected.__name__}; "
+                             f"got {type(value).__name__} {value!r}.")
+
+
+@functools.cache
+def _entries():
+    entries = {}
+    for path in resources.files("ganzoo.zoo_configs").iterdir():
+        if path.name.endswith(".yaml"):
+            config = validate(yaml.safe_load(path.read_text()), source=path.name)
+            if f"{config['name']}.yaml" != path.name:
+                raise ValueError(f"{path.name}: name {config['name']!r} differs from the file name.")
+            entries[config["name"]] = path
+    return entries

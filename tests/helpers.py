@@ -1,0 +1,37 @@
+"""Shared test helpers: small instances of every variant, tiny datasets."""
+
+import numpy as np
+import tensorflow as tf
+
+import ganzoo
+
+# (id, class, constructor arguments): tiny networks so each case trains in seconds.
+VARIANT_CASES = [
+    ("vanilla-points", ganzoo.VanillaGAN, dict(data_shape=(2,), latent_dim=4, hidden_units=(16,))),
+    ("vanilla-images", ganzoo.VanillaGAN, dict(data_shape=(8, 8, 1), latent_dim=8, hidden_units=(32,))),
+    ("dcgan", ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8)),
+    ("dcgan-minimax-smoothed", ganzoo.DCGAN, dict(image_shape=(8, 8, 3), latent_dim=8, base_filters=8,
+                                                   loss="minimax", label_smoothing=0.1)),
+]
+
+
+def make_gan(cls, kwargs, seed=0):
+    gan = cls(**kwargs, seed=seed)
+    gan.compile()
+    return gan
+
+
+def image_dataset(num, shape, batch_size, with_labels=False):
+    """Random images in [-1, 1] as a batched dataset (drop_remainder)."""
+    images = np.random.default_rng(1).uniform(-1, 1, (num, *shape)).astype("float32")
+    elements = (images, np.zeros(num, "int32")) if with_labels else images
+    return tf.data.Dataset.from_tensor_slices(elements).batch(batch_size, drop_remainder=True)
+
+
+def weights_of(model):
+    return [np.array(w) for w in model.trainable_weights]
+
+
+def changed(before, after):
+    """True when every weight array moved."""
+    return all(not np.array_equal(b, a) for b, a in zip(before, after))
