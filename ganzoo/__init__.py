@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from ganzoo import losses, nets  # TEMP-DATA
+from ganzoo import data, losses, nets
 from ganzoo.gans import DCGAN, GAN, VanillaGAN
 
 __all__ = ["GAN", "DCGAN", "VanillaGAN", "data", "losses", "nets", "__version__"]

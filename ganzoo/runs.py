@@ -42,11 +42,8 @@ def save_run(gan, run_dir, config=None, metadata=None):
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    description = {
-        "gan": keras.saving.serialize_keras_object(gan),
-        "g_optimizer": keras.saving.serialize_keras_object(gan.g_optimizer),
-        "d_optimizer": keras.saving.serialize_keras_object(gan.d_optimizer),
-    }
+    # The serialized GAN carries its variant, networks and compile config (optimizers).
+    description = keras.saving.serialize_keras_object(gan)
     (run_dir / GAN_FILE).write_text(json.dumps(description, indent=1, default=_to_json))
     gan.save_weights(run_dir / WEIGHTS_FILE)
     gan.generator.save(run_dir / GENERATOR_FILE)
@@ -71,10 +68,8 @@ def load_run(run_dir):
     if not is_run_dir(run_dir):
         raise ValueError(f"{run_dir} is not a ganzoo run folder: it has no {GAN_FILE} "
                          f"and {WEIGHTS_FILE}.")
-    description = json.loads((run_dir / GAN_FILE).read_text())
-    gan = keras.saving.deserialize_keras_object(description["gan"])
-    gan.compile(g_optimizer=keras.saving.deserialize_keras_object(description["g_optimizer"]),
-                d_optimizer=keras.saving.deserialize_keras_object(description["d_optimizer"]))
+    gan = keras.saving.deserialize_keras_object(json.loads((run_dir / GAN_FILE).read_text()))
+    # Optimizers are built by compile, so their state loads too (unbuilt, it is skipped).
     gan.load_weights(run_dir / WEIGHTS_FILE)
     return gan
 

@@ -6,11 +6,12 @@ how long. Unknown keys are errors that name the key and the file.
 
 import difflib
 import functools
+import inspect
 from importlib import resources
 
 import yaml
 
-from ganzoo.gans import get_variant
+from ganzoo.gans import GAN, get_variant
 
 # Allowed keys of an entry, per section; None marks a free-form mapping
 # (variant arguments are checked by the variant's constructor).
@@ -45,7 +46,20 @@ def get_entry(name):
 
 def build_gan(config):
     """An untrained GAN of the entry's variant and model arguments."""
-    return get_variant(config["variant"])(**config["model"])
+    variant = get_variant(config["variant"])
+    accepted = _arguments_of(variant) | _arguments_of(GAN)
+    for key in config["model"]:
+        if key not in accepted:
+            raise ValueError(f"{config['name']}: model argument {key!r} is not an argument of "
+                             f"{variant.__name__}; it takes {sorted(accepted)}.")
+    return variant(**config["model"])
+
+
+def _arguments_of(cls):
+    # Networks are objects, not YAML; **kwargs is where a variant forwards to GAN.
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return {p.name for p in parameters if p.kind in named} - {"self", "generator", "discriminator"}
 
 
 def load(name, pretrained=True):

@@ -90,6 +90,17 @@ class GAN(keras.Model):
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
 
+    def get_compile_config(self):
+        # Lets `.keras` files and run folders restore both optimizers, not just weights.
+        if not self.compiled:
+            return None
+        return {"g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+                "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer)}
+
+    def compile_from_config(self, config):
+        self.compile(**{key: keras.saving.deserialize_keras_object(value)
+                        for key, value in config.items()})
+
     @property
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker]

@@ -1,0 +1,63 @@
+"""The `ganzoo` command line, end to end on the real digits entry."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from ganzoo.cli import main
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "dcgan"
+    assert main(["train", "dcgan-digits", "--epochs", "1", "--run-dir", str(run_dir)]) == 0
+    return run_dir
+
+
+def test_train_writes_a_complete_run_folder(trained_run):
+    for name in ("config.yaml", "metadata.json", "gan.json", "gan.weights.h5", "generator.keras",
+                 "samples/epoch_001.png", "samples/latest.png"):
+        assert (trained_run / name).is_file(), name
+    metadata = json.loads((trained_run / "metadata.json").read_text())
+    steps_per_epoch = 1437 // 64  # digits train split, drop_remainder
+    assert metadata["epochs"] == 1 and metadata["generator_steps"] == steps_per_epoch
+    assert metadata["images_seen"] == steps_per_epoch * 64
+    event_files = list((trained_run / "logs").rglob("events.out.tfevents.*"))
+    assert {path.parent.name for path in event_files} >= {"train", "samples"}
+
+
+def test_sample_writes_the_requested_grid(trained_run, tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    assert main(["sample", str(trained_run), "--num", "16", "--out", str(out)]) == 0
+    with Image.open(out) as picture:
+        assert picture.size == (4 * (4 * 33 + 1),) * 2  # 4x4 cells of 32 px + padding, x4
+    assert str(out) in capsys.readouterr().out
+
+
+def test_train_refuses_to_overwrite_a_finished_run(trained_run, capsys):
+    before = (trained_run / "gan.weights.h5").read_bytes()
+    assert main(["train", "dcgan-digits", "--epochs", "1", "--run-dir", str(trained_run)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert (trained_run / "gan.weights.h5").read_bytes() == before
+
+
+def test_unknown_entry_suggests_close_names(capsys):
+    assert main(["train", "dcgan-digit"]) == 2
+    assert "Did you mean dcgan-digits" in capsys.readouterr().err
+
+
+def test_sample_from_an_entry_without_pretrained_weights_says_what_to_do(capsys, tmp_path):
+    assert main(["sample", "vanilla-digits", "--out", str(tmp_path / "x.png")]) == 2
+    assert "ganzoo train vanilla-digits" in capsys.readouterr().err
+
+
+def test_console_script_lists_the_entries():
+    result = subprocess.run([sys.executable, "-m", "ganzoo.cli", "list"], capture_output=True,
+                            text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:4] == ["entry", "variant", "data", "size"]
+    assert any(line.startswith("dcgan-digits") and "DCGAN" in line for line in lines)
+    assert any(line.startswith("vanilla-digits") and "VanillaGAN" in line for line in lines)

@@ -1,0 +1,45 @@
+"""Zoo entries: every YAML validates and builds; bad configs name the bad key."""
+
+import pytest
+
+from ganzoo import zoo
+
+ENTRIES = zoo.list_entries()
+
+
+def test_the_foundation_entries_are_registered():
+    assert {"dcgan-digits", "vanilla-digits"} <= set(ENTRIES)
+
+
+@pytest.mark.parametrize("name", ENTRIES)
+def test_every_entry_builds_a_gan_for_its_data(name):
+    entry = zoo.get_entry(name)
+    gan = zoo.load(name, pretrained=False)
+    size = entry["data"]["image_size"]
+    assert gan.data_shape[:2] == (size, size)
+    assert gan.generate(2, seed=0).shape == (2, *gan.data_shape)
+
+
+def _valid_entry():
+    return zoo.get_entry("dcgan-digits")
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda c: c.update(colour="red"), "unknown key 'colour'"),
+    (lambda c: c["data"].update(imagesize=32), "data: unknown key 'imagesize'"),
+    (lambda c: c["data"].update(batch_size="64"), "'batch_size' must be int"),
+    (lambda c: c.pop("variant"), "missing required key 'variant'"),
+    (lambda c: c.update(variant="StyleGAN9"), "Unknown GAN variant 'StyleGAN9'"),
+])
+def test_bad_configs_are_rejected_naming_the_key(mutate, message):
+    config = _valid_entry()
+    mutate(config)
+    with pytest.raises(ValueError, match=message):
+        zoo.validate(config, source="bad.yaml")
+
+
+def test_a_variant_argument_the_variant_does_not_take_is_an_error():
+    config = _valid_entry()
+    config["model"]["filters"] = 8
+    with pytest.raises(ValueError, match="model argument .filters. is not an argument of DCGAN"):
+        zoo.build_gan(config)
