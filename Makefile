@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_RUN := runs/demo
+# Hide TensorFlow's C++ start-up chatter; Python warnings and errors still show.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install test demo bench clean
 
@@ -20,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/ganzoo train dcgan-digits --epochs 15 --run-dir $(DEMO_RUN) --overwrite
+	$(BIN)/ganzoo train dcgan-digits --epochs 25 --run-dir $(DEMO_RUN) --overwrite
 	$(BIN)/ganzoo sample $(DEMO_RUN) --num 64 --out $(DEMO_RUN)/grid.png
 
 bench: $(STAMP)

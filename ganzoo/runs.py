@@ -52,7 +52,7 @@ def save_run(gan, run_dir, config=None, metadata=None):
     record = {
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "variant": type(gan).__name__,
-        "seed": gan.seed,
+        "noise_seed": gan.seed,
         "generator_steps": int(gan.g_optimizer.iterations),
         "discriminator_steps": int(gan.d_optimizer.iterations),
         "versions": library_versions(),

@@ -49,6 +49,7 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
 
     batch_size = config["data"]["batch_size"]
     save_run(gan, run_dir, config, metadata={
+        "seed": training["seed"],
         "epochs": training["epochs"],
         "images_seen": int(gan.g_optimizer.iterations) * batch_size,
         "wall_time_s": round(wall_time, 2),

@@ -23,7 +23,8 @@ def test_train_writes_a_complete_run_folder(trained_run):
         assert (trained_run / name).is_file(), name
     metadata = json.loads((trained_run / "metadata.json").read_text())
     steps_per_epoch = 1437 // 64  # digits train split, drop_remainder
-    assert metadata["epochs"] == 1 and metadata["generator_steps"] == steps_per_epoch
+    assert metadata["epochs"] == 1 and metadata["seed"] == 0
+    assert metadata["generator_steps"] == steps_per_epoch
     assert metadata["images_seen"] == steps_per_epoch * 64
     event_files = list((trained_run / "logs").rglob("events.out.tfevents.*"))
     assert {path.parent.name for path in event_files} >= {"train", "samples"}

@@ -33,7 +33,7 @@ def test_the_folder_describes_itself(trained_gan, tmp_path):
     runs.save_run(trained_gan, tmp_path, config={"name": "x"}, metadata={"epochs": 1})
     metadata = json.loads((tmp_path / "metadata.json").read_text())
     assert metadata["variant"] == "DCGAN"
-    assert metadata["seed"] == trained_gan.seed
+    assert metadata["noise_seed"] == trained_gan.seed
     assert metadata["generator_steps"] == 4 and metadata["epochs"] == 1
     assert set(metadata["versions"]) >= {"ganzoo", "tensorflow", "keras"}
     assert yaml.safe_load((tmp_path / "config.yaml").read_text()) == {"name": "x"}

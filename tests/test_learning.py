@@ -1,0 +1,54 @@
+"""Short runs on the real digits move generated images toward the real distribution.
+
+The statistic is the Frechet distance between Gaussians fitted to 8x8 pixel vectors
+of generated and held-out real digits: honest (a generator that ignores the data
+cannot lower it) and computable without a pretrained feature extractor.
+"""
+
+import keras
+import numpy as np
+import pytest
+import scipy.linalg
+import tensorflow as tf
+
+import ganzoo
+
+
+def pixel_frechet_distance(images_a, images_b):
+    def stats(images):
+        pixels = tf.image.resize(images, (8, 8), antialias=True).numpy().reshape(len(images), -1)
+        return pixels.mean(axis=0), np.cov(pixels, rowvar=False)
+
+    (mean_a, cov_a), (mean_b, cov_b) = stats(images_a), stats(images_b)
+    covmean = scipy.linalg.sqrtm(cov_a @ cov_b).real
+    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a + cov_b - 2 * covmean))
+
+
+@pytest.fixture(scope="module")
+def held_out_digits():
+    return ganzoo.data.load_arrays("digits", 16, split="test")[0]
+
+
+@pytest.mark.parametrize("cls, kwargs, max_ratio", [
+    (ganzoo.DCGAN, dict(image_shape=(16, 16, 1), latent_dim=32, base_filters=16), 0.2),
+    (ganzoo.VanillaGAN, dict(data_shape=(16, 16, 1), latent_dim=32, hidden_units=(128, 128)), 0.5),
+], ids=["dcgan", "vanilla"])
+def test_training_on_digits_moves_samples_toward_held_out_digits(cls, kwargs, max_ratio,
+                                                                 held_out_digits):
+    keras.utils.set_random_seed(1)
+    gan = cls(**kwargs)
+    gan.compile()
+    untrained = pixel_frechet_distance(gan.generate(500, seed=0), held_out_digits)
+
+    gan.fit(ganzoo.data.load("digits", 16, 64, seed=0), epochs=15, verbose=0)
+
+    trained = pixel_frechet_distance(gan.generate(500, seed=0), held_out_digits)
+    # measured: DCGAN about 30 -> 1.7, VanillaGAN about 30 -> 7.5 (real train vs test: 0.11)
+    assert trained < max_ratio * untrained, (untrained, trained)
+
+
+def test_the_statistic_separates_real_digits_from_noise(held_out_digits):
+    real_train = ganzoo.data.load_arrays("digits", 16, split="train")[0]
+    noise = np.random.default_rng(0).uniform(-1, 1, held_out_digits.shape).astype("float32")
+    assert pixel_frechet_distance(real_train, held_out_digits) < 0.01 * pixel_frechet_distance(
+        noise, held_out_digits)
