@@ -1,17 +1,23 @@
-"""GAN losses as pure functions of discriminator logits.
+"""GAN losses as pure functions of discriminator outputs.
 
 Each function returns the mean over the local batch as a float32 scalar: the true
 loss value. Scaling for `tf.distribute` happens once, in the GAN base, never here.
 Discriminator losses are registered by name with their matching generator loss, so a
-variant can take `loss="minimax"` and reject names it does not know.
+variant can take `loss="hinge"` and reject names it does not know.
 """
 
 import tensorflow as tf
 
 
-def _float32(logits):
+def _float32(scores):
     # Losses stay in float32 even when the networks run in mixed precision.
-    return tf.cast(logits, tf.float32)
+    return tf.cast(scores, tf.float32)
+
+
+def _no_label_smoothing(label_smoothing, loss):
+    if label_smoothing:
+        raise ValueError(f"label_smoothing applies to the cross-entropy and least-squares "
+                         f"losses, not to the {loss} loss.")
 
 
 def bce_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
@@ -41,10 +47,75 @@ def minimax_generator_loss(fake_logits):
     return -tf.reduce_mean(tf.nn.softplus(_float32(fake_logits)))
 
 
+def least_squares_discriminator_loss(real_scores, fake_scores, label_smoothing=0.0):
+    """LSGAN (Mao et al. 2017) with targets a=0 (fake), b=1 (real): 1/2 E(D(x)-b)^2 + 1/2 E D(G(z))^2.
+
+    Args:
+        real_scores, fake_scores: D's raw outputs.
+        label_smoothing: one-sided: the real target b becomes `1 - label_smoothing`.
+    """
+    real_target = 1.0 - label_smoothing
+    return 0.5 * (tf.reduce_mean(tf.square(_float32(real_scores) - real_target))
+                  + tf.reduce_mean(tf.square(_float32(fake_scores))))
+
+
+def least_squares_generator_loss(fake_scores):
+    """LSGAN generator loss with target c=1: 1/2 E (D(G(z)) - 1)^2."""
+    return 0.5 * tf.reduce_mean(tf.square(_float32(fake_scores) - 1.0))
+
+
+def hinge_discriminator_loss(real_scores, fake_scores, label_smoothing=0.0):
+    """Hinge loss (Lim & Ye 2017; Miyato et al. 2018): E relu(1 - D(x)) + E relu(1 + D(G(z)))."""
+    _no_label_smoothing(label_smoothing, "hinge")
+    return (tf.reduce_mean(tf.nn.relu(1.0 - _float32(real_scores)))
+            + tf.reduce_mean(tf.nn.relu(1.0 + _float32(fake_scores))))
+
+
+def wasserstein_discriminator_loss(real_scores, fake_scores, label_smoothing=0.0):
+    """Critic loss of the Wasserstein GAN (Arjovsky et al. 2017): E D(G(z)) - E D(x).
+
+    Meaningful only with a Lipschitz constraint on the critic (gradient penalty,
+    spectral normalization).
+    """
+    _no_label_smoothing(label_smoothing, "wasserstein")
+    return tf.reduce_mean(_float32(fake_scores)) - tf.reduce_mean(_float32(real_scores))
+
+
+def score_generator_loss(fake_scores):
+    """G raises the critic's score of its samples: -E D(G(z)) (hinge and Wasserstein)."""
+    return -tf.reduce_mean(_float32(fake_scores))
+
+
+def gradient_penalty(critic, real, fake, alpha, epsilon=1e-10):
+    """WGAN-GP penalty (Gulrajani et al. 2017): E (||grad_x D(x_hat)||_2 - 1)^2.
+
+    x_hat = real + alpha * (fake - real) lies on the segment between paired real and
+    fake samples. Computed in float32, with `epsilon` inside the square root: the
+    gradient of sqrt at 0 is infinite, and would turn into NaN.
+
+    Args:
+        critic: a callable from samples to scores (one per sample or packed group).
+        real, fake: batches of the same shape.
+        alpha: interpolation coefficients, shape (batch,), uniform in [0, 1].
+    """
+    real, fake = _float32(real), _float32(fake)
+    alpha = tf.reshape(_float32(alpha), [-1] + [1] * (len(real.shape) - 1))
+    interpolated = real + alpha * (fake - real)
+    with tf.GradientTape() as tape:
+        tape.watch(interpolated)
+        scores = _float32(critic(interpolated))
+    gradients = tape.gradient(scores, interpolated)
+    squared_norm = tf.reduce_sum(tf.square(gradients), axis=list(range(1, len(real.shape))))
+    return tf.reduce_mean(tf.square(tf.sqrt(squared_norm + epsilon) - 1.0))
+
+
 # name -> (discriminator loss, generator loss)
 LOSSES = {
     "non_saturating": (bce_discriminator_loss, non_saturating_generator_loss),
     "minimax": (bce_discriminator_loss, minimax_generator_loss),
+    "least_squares": (least_squares_discriminator_loss, least_squares_generator_loss),
+    "hinge": (hinge_discriminator_loss, score_generator_loss),
+    "wasserstein": (wasserstein_discriminator_loss, score_generator_loss),
 }
 
 

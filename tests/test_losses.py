@@ -63,3 +63,67 @@ def test_losses_are_float32_for_half_precision_logits():
     logits = tf.zeros((2, 1), tf.float16)
     assert losses.bce_discriminator_loss(logits, logits).dtype == tf.float32
     assert losses.non_saturating_generator_loss(logits).dtype == tf.float32
+
+
+# --------------------------------------------------------------- the wider loss family
+
+SCORES_REAL, SCORES_FAKE = tf.constant([[2.0], [0.5]]), tf.constant([[-0.5], [1.5]])
+
+
+def test_least_squares_values_on_known_scores():
+    d = float(losses.least_squares_discriminator_loss(SCORES_REAL, SCORES_FAKE))
+    assert d == pytest.approx(0.5 * ((1.0 + 0.25) / 2) + 0.5 * ((0.25 + 2.25) / 2))
+    g = float(losses.least_squares_generator_loss(SCORES_FAKE))
+    assert g == pytest.approx(0.5 * ((2.25 + 0.25) / 2))
+
+
+def test_hinge_values_on_known_scores():
+    d = float(losses.hinge_discriminator_loss(SCORES_REAL, SCORES_FAKE))
+    # real margins: relu(1-2)=0, relu(1-0.5)=0.5; fake: relu(1-0.5)=0.5, relu(1+1.5)=2.5
+    assert d == pytest.approx(0.25 + 1.5)
+    assert float(losses.score_generator_loss(SCORES_FAKE)) == pytest.approx(-0.5)
+
+
+def test_wasserstein_value_on_known_scores():
+    d = float(losses.wasserstein_discriminator_loss(SCORES_REAL, SCORES_FAKE))
+    assert d == pytest.approx(0.5 - 1.25)
+
+
+@pytest.mark.parametrize("name", sorted(losses.LOSSES))
+def test_every_loss_pair_pushes_d_apart_and_g_up(name):
+    d_loss, g_loss = losses.get_loss_pair(name)
+    # scores between the least-squares targets (0 fake, 1 real), where every loss agrees
+    real, fake = tf.Variable([[0.8]]), tf.Variable([[0.2]])
+    with tf.GradientTape(persistent=True) as tape:
+        d_value, g_value = d_loss(real, fake), g_loss(fake)
+    grad_real, grad_fake = tape.gradient(d_value, [real, fake])
+    assert float(grad_real[0, 0]) < 0 < float(grad_fake[0, 0])  # D: real up, fake down
+    assert float(tape.gradient(g_value, fake)[0, 0]) < 0        # G: fake score up
+
+
+@pytest.mark.parametrize("name", ["hinge", "wasserstein"])
+def test_label_smoothing_is_refused_where_it_means_nothing(name):
+    with pytest.raises(ValueError, match=f"not to the {name} loss"):
+        losses.get_loss_pair(name)[0](SCORES_REAL, SCORES_FAKE, label_smoothing=0.1)
+
+
+@pytest.mark.parametrize("w", [[3.0, 4.0], [0.6, 0.8], [0.1, 0.0]])
+def test_gradient_penalty_is_exact_for_a_linear_critic(w):
+    # f(x) = w.x has gradient w everywhere, so the penalty is (|w| - 1)^2 for any alpha.
+    weights = tf.constant([w])
+    critic = lambda x: tf.reduce_sum(x * weights, axis=1, keepdims=True)  # noqa: E731
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(16, 2)), rng.normal(size=(16, 2))
+    alpha = rng.uniform(size=16)
+    penalty = float(losses.gradient_penalty(critic, real, fake, alpha))
+    assert penalty == pytest.approx((np.linalg.norm(w) - 1.0) ** 2, abs=1e-6)
+
+
+def test_gradient_penalty_interpolates_per_sample_on_images():
+    # D(x) = sum(x^2): gradient 2 x_hat, so each sample's norm depends on its own alpha.
+    critic = lambda x: tf.reduce_sum(tf.square(x), axis=[1, 2, 3])[:, None]  # noqa: E731
+    real, fake = np.zeros((2, 2, 2, 1), "float32"), np.ones((2, 2, 2, 1), "float32")
+    alpha = np.array([0.0, 0.5], "float32")
+    # sample 0: x_hat = 0, gradient norm ~0 -> (0-1)^2 = 1; sample 1: x_hat = 0.5,
+    # gradient = 1 in 4 pixels -> norm 2 -> (2-1)^2 = 1
+    assert float(losses.gradient_penalty(critic, real, fake, alpha)) == pytest.approx(1.0, abs=1e-4)

@@ -3,9 +3,10 @@
 from ganzoo.gans.base import GAN
 from ganzoo.gans.dcgan import DCGAN
 from ganzoo.gans.vanilla import VanillaGAN
+from ganzoo.gans.wgan_gp import WGANGP
 
 # Variant names as zoo configs and run folders spell them.
-VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN)}
+VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN, WGANGP)}
 
 
 def get_variant(name):
@@ -15,4 +16,4 @@ def get_variant(name):
     return VARIANTS[name]
 
 
-__all__ = ["GAN", "DCGAN", "VanillaGAN", "VARIANTS", "get_variant"]
+__all__ = ["GAN", "DCGAN", "VanillaGAN", "WGANGP", "VARIANTS", "get_variant"]

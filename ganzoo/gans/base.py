@@ -17,6 +17,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
+from ganzoo.nets.discriminator_options import pack_samples, packed_shape
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -28,8 +29,12 @@ class GAN(keras.Model):
     Args:
         generator: a `keras.Model` from latent vectors `(batch, latent_dim)` to samples.
         discriminator: a `keras.Model` from samples to one logit per sample.
-        loss: name of the adversarial loss, see `ganzoo.losses.LOSSES`.
-        label_smoothing: one-sided smoothing of D's real targets (0.1 makes them 0.9).
+        loss: name of the adversarial loss, one of the variant's `supported_losses`.
+        label_smoothing: one-sided smoothing of D's real targets (0.1 makes them 0.9);
+            for the cross-entropy and least-squares losses.
+        pack: D judges this many samples jointly (PacGAN, Lin et al. 2018); the
+            discriminator's input stacks them along the last axis, and the batch
+            size must be a multiple of it.
         seed: seed of the training noise; None draws one from NumPy's global state,
             so `keras.utils.set_random_seed` makes runs reproducible.
 
@@ -42,11 +47,16 @@ class GAN(keras.Model):
 
     # How many discriminator updates precede each generator update.
     discriminator_steps = 1
+    # Adversarial losses (names in ganzoo.losses.LOSSES) that make sense for the variant.
+    supported_losses = ("non_saturating", "minimax", "least_squares", "hinge")
 
     def __init__(self, generator, discriminator, *, loss="non_saturating",
-                 label_smoothing=0.0, seed=None, **kwargs):
+                 label_smoothing=0.0, pack=1, seed=None, **kwargs):
         super().__init__(**kwargs)
-        _check_networks(generator, discriminator)
+        _check_networks(generator, discriminator, pack)
+        if loss not in self.supported_losses:
+            raise ValueError(f"{type(self).__name__} does not train with loss {loss!r}; "
+                             f"it supports {list(self.supported_losses)}.")
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing}.")
         self.generator = generator
@@ -56,6 +66,9 @@ class GAN(keras.Model):
         self.loss_name = loss
         self._d_loss_fn, self._g_loss_fn = losses.get_loss_pair(loss)
         self.label_smoothing = float(label_smoothing)
+        # A loss that does not take label smoothing says so now, not at the first step.
+        self._d_loss_fn(tf.zeros((1, 1)), tf.zeros((1, 1)), self.label_smoothing)
+        self.pack = int(pack)
         self.seed = int(np.random.randint(0, 2**31 - 1) if seed is None else seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -112,6 +125,7 @@ class GAN(keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "loss": self.loss_name,
             "label_smoothing": self.label_smoothing,
+            "pack": self.pack,
             "seed": self.seed,
         }
 
@@ -125,8 +139,12 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ variant hooks
 
-    def discriminator_loss(self, real, fake, real_logits, fake_logits):
-        """D's loss for one update; `real`/`fake` are there for penalties (WGAN-GP)."""
+    def discriminator_loss(self, real, fake, real_logits, fake_logits, noise_stream):
+        """D's loss for one update.
+
+        `real`, `fake` and `noise_stream` (for `noise_seed`) are there for penalties
+        that need samples and randomness of their own (WGAN-GP).
+        """
         return self._d_loss_fn(real_logits, fake_logits, self.label_smoothing)
 
     def generator_loss(self, fake_logits):
@@ -137,6 +155,9 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real = _samples_of(data)
+        if self.pack > 1 and real.shape[0] is not None and real.shape[0] % self.pack:
+            raise ValueError(f"pack={self.pack} needs a batch size that is a multiple of "
+                             f"{self.pack}; got batches of {real.shape[0]}.")
         batch_size = tf.shape(real)[0]
 
         # 1. discriminator: a Python loop, since tf.cond around apply_gradients fails
@@ -156,9 +177,9 @@ class GAN(keras.Model):
         # G runs outside the tape: D's update needs no gradient through G.
         fake = self.generator(self.sample_latent(batch_size, noise_stream), training=True)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            loss = self.discriminator_loss(real, fake, real_logits, fake_logits)
+            real_logits = self.judge(real)
+            fake_logits = self.judge(fake)
+            loss = self.discriminator_loss(real, fake, real_logits, fake_logits, noise_stream)
             scaled_loss = _scale_for_gradients(self.d_optimizer, loss)
         _apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator.trainable_variables)
         return loss
@@ -166,22 +187,32 @@ class GAN(keras.Model):
     def _generator_update(self, batch_size, noise_stream):
         latent = self.sample_latent(batch_size, noise_stream)
         with tf.GradientTape() as tape:
-            fake_logits = self.discriminator(self.generator(latent, training=True),
-                                             training=True)
+            fake_logits = self.judge(self.generator(latent, training=True))
             loss = self.generator_loss(fake_logits)
             scaled_loss = _scale_for_gradients(self.g_optimizer, loss)
         _apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator.trainable_variables)
         return loss
 
-    def sample_latent(self, batch_size, noise_stream=0):
-        """Training noise: a function of (seed, step, stream, replica), so it is
-        reproducible per seed, fresh each step and different on every replica."""
+    def judge(self, samples):
+        """D's outputs on a batch, in training mode, packed into groups when pack > 1."""
+        return self.discriminator(pack_samples(samples, self.pack), training=True)
+
+    def noise_seed(self, noise_stream):
+        """A stateless seed for one random draw of the current training step.
+
+        A function of (seed, generator step, stream, replica), so training noise is
+        reproducible per seed, fresh each step and different on every replica.
+        """
         step = tf.cast(self.g_optimizer.iterations, tf.int64)
-        streams = self.discriminator_steps + 1
-        seed = tf.stack([tf.constant(self.seed, tf.int64), step * streams + noise_stream])
+        seed = tf.stack([tf.constant(self.seed, tf.int64), step])
+        seed = tf.random.experimental.stateless_fold_in(seed, noise_stream)
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
+        return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
+
+    def sample_latent(self, batch_size, noise_stream=0):
+        """Latent vectors from the prior N(0, I) for one update of the current step."""
+        return tf.random.stateless_normal((batch_size, self.latent_dim),
+                                          seed=self.noise_seed(noise_stream))
 
     # -------------------------------------------------------------------- inference
 
@@ -215,17 +246,19 @@ def _apply_gradients(optimizer, tape, scaled_loss, variables):
     optimizer.apply_gradients(zip(gradients, variables))
 
 
-def _check_networks(generator, discriminator):
+def _check_networks(generator, discriminator, pack):
     for role, net in (("generator", generator), ("discriminator", discriminator)):
         if not isinstance(net, keras.Model):
             raise TypeError(f"{role} must be a keras.Model; got {type(net).__name__}.")
     if len(generator.input_shape) != 2:
         raise ValueError("The generator must take latent vectors of shape (batch, latent_dim); "
                          f"its input shape is {generator.input_shape}.")
-    produced = tuple(generator.output_shape[1:])
+    produced = packed_shape(generator.output_shape[1:], pack)
     expected = tuple(discriminator.input_shape[1:])
     if produced != expected:
-        raise ValueError(f"The generator makes samples of shape {produced} but the "
+        packing = f" (packed {pack} at a time)" if pack > 1 else ""
+        raise ValueError(f"The generator makes samples of shape "
+                         f"{tuple(generator.output_shape[1:])}{packing} but the "
                          f"discriminator expects {expected}.")
     if tuple(discriminator.output_shape[1:]) != (1,):
         raise ValueError("The discriminator must output one logit per sample, shape "

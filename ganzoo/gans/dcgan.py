@@ -18,6 +18,9 @@ class DCGAN(GAN):
             1 or 3 channels. Taken from `generator` when that is given.
         latent_dim: size of the latent vector z.
         base_filters: width of the default networks (64 in the paper).
+        spectral_norm: spectral normalization of D's layers, which then has no batch
+            norm (SN-GAN, Miyato et al. 2018).
+        pack: D judges this many images jointly (PacGAN).
         generator, discriminator: optional Keras models used instead of the defaults.
         **kwargs: `loss`, `label_smoothing` (0.1 is the usual one-sided choice), `seed`.
 
@@ -27,19 +30,22 @@ class DCGAN(GAN):
         >>> gan.fit(ganzoo.data.load("digits", image_size=32), epochs=5)
     """
 
-    def __init__(self, image_shape=None, latent_dim=100, base_filters=64, generator=None,
-                 discriminator=None, **kwargs):
+    def __init__(self, image_shape=None, latent_dim=100, base_filters=64, spectral_norm=False,
+                 pack=1, generator=None, discriminator=None, **kwargs):
         if image_shape is None:
             source = generator or discriminator
             if source is None:
                 raise ValueError("DCGAN needs image_shape, or networks to take it from.")
             image_shape = (source.output_shape if source is generator else source.input_shape)[1:]
         self.base_filters = base_filters
+        self.spectral_norm = spectral_norm
         if generator is None:
             generator = dcgan_generator(latent_dim, image_shape, base_filters)
         if discriminator is None:
-            discriminator = dcgan_discriminator(image_shape, base_filters)
-        super().__init__(generator, discriminator, **kwargs)
+            discriminator = dcgan_discriminator(
+                image_shape, base_filters, pack,
+                normalization="none" if spectral_norm else "batch", spectral_norm=spectral_norm)
+        super().__init__(generator, discriminator, pack=pack, **kwargs)
 
     @property
     def image_shape(self):
@@ -47,4 +53,5 @@ class DCGAN(GAN):
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
-                "latent_dim": self.latent_dim, "base_filters": self.base_filters}
+                "latent_dim": self.latent_dim, "base_filters": self.base_filters,
+                "spectral_norm": self.spectral_norm}

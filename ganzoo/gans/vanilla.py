@@ -20,6 +20,8 @@ class VanillaGAN(GAN):
         hidden_units: width of each hidden layer of both networks.
         output_activation: G's output; default `"tanh"` for images (rank 3) and
             `"linear"` for vectors, whose values need not lie in [-1, 1].
+        spectral_norm: spectral normalization of D's layers (Miyato et al. 2018).
+        pack: D judges this many samples jointly (PacGAN).
         generator, discriminator: optional Keras models used instead of the MLPs.
         **kwargs: `loss`, `label_smoothing`, `seed` (see `GAN`).
 
@@ -30,22 +32,24 @@ class VanillaGAN(GAN):
     """
 
     def __init__(self, data_shape=None, latent_dim=64, hidden_units=(256, 256),
-                 output_activation=None, generator=None, discriminator=None, **kwargs):
+                 output_activation=None, spectral_norm=False, pack=1, generator=None,
+                 discriminator=None, **kwargs):
         if data_shape is None:
             if generator is None:
                 raise ValueError("VanillaGAN needs data_shape, or a generator to take it from.")
             data_shape = generator.output_shape[1:]
         self.hidden_units = tuple(hidden_units)
+        self.spectral_norm = spectral_norm
         self.output_activation = output_activation or (
             "tanh" if len(data_shape) == 3 else "linear")
         if generator is None:
             generator = mlp_generator(latent_dim, data_shape, self.hidden_units,
                                       self.output_activation)
         if discriminator is None:
-            discriminator = mlp_discriminator(data_shape, self.hidden_units)
-        super().__init__(generator, discriminator, **kwargs)
+            discriminator = mlp_discriminator(data_shape, self.hidden_units, pack, spectral_norm)
+        super().__init__(generator, discriminator, pack=pack, **kwargs)
 
     def get_config(self):
         return {**super().get_config(), "data_shape": self.data_shape,
                 "latent_dim": self.latent_dim, "hidden_units": self.hidden_units,
-                "output_activation": self.output_activation}
+                "output_activation": self.output_activation, "spectral_norm": self.spectral_norm}

@@ -9,6 +9,8 @@ smallest even-halving size of at least 4 (7 for 28, 4 for 32 and 64).
 import keras
 from keras import layers
 
+from ganzoo.nets.discriminator_options import maybe_spectral_norm, packed_shape
+
 
 def _weights_init():
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
@@ -77,22 +79,40 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, name="dcgan_genera
     return keras.Model(z, image, name=name)
 
 
-def dcgan_discriminator(image_shape, base_filters=64, name="dcgan_discriminator"):
+def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="batch",
+                        spectral_norm=False, name="dcgan_discriminator"):
     """Image -> one real/fake logit; the mirror image of `dcgan_generator`.
 
     Args:
         image_shape: `(size, size, channels)`, size a multiple of 4, channels 1 or 3.
         base_filters: filters of the first block; each following block doubles it.
+        pack: number of images judged jointly (PacGAN), stacked along the channels.
+        normalization: `"batch"` (the paper), `"layer"` (for critics with a gradient
+            penalty, which batch norm would invalidate; Gulrajani et al. 2017) or `"none"`.
+        spectral_norm: spectral normalization of every convolution and the logit layer.
     """
     size, _ = validate_image_shape(image_shape)
-    image = keras.Input(tuple(image_shape), name="image")
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}; "
+                         f"got {normalization!r}.")
+    image = keras.Input(packed_shape(image_shape, pack), name="image")
     x = image
     for step in range(num_resolution_steps(size)):
-        x = layers.Conv2D(base_filters * 2 ** step, 4, strides=2, padding="same",
-                          use_bias=step == 0, kernel_initializer=_weights_init())(x)
-        if step > 0:  # no batch norm on D's input layer (Radford et al. 2016)
-            x = _batch_norm()(x)
+        normalized = step > 0 and normalization != "none"  # never on D's input layer
+        conv = layers.Conv2D(base_filters * 2 ** step, 4, strides=2, padding="same",
+                             use_bias=not normalized, kernel_initializer=_weights_init())
+        x = maybe_spectral_norm(conv, spectral_norm)(x)
+        if normalized:
+            x = NORMALIZATIONS[normalization]()(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
-    logit = layers.Dense(1, kernel_initializer=_weights_init(), dtype="float32", name="logit")(x)
-    return keras.Model(image, logit, name=name)
+    logit = layers.Dense(1, kernel_initializer=_weights_init(), dtype="float32", name="logit")
+    return keras.Model(image, maybe_spectral_norm(logit, spectral_norm)(x), name=name)
+
+
+NORMALIZATIONS = {
+    "batch": _batch_norm,
+    # per-sample statistics over each feature map, as the gradient penalty needs
+    "layer": lambda: layers.LayerNormalization(axis=[1, 2, 3]),
+    "none": None,
+}

@@ -5,6 +5,8 @@ import math
 import keras
 from keras import layers
 
+from ganzoo.nets.discriminator_options import maybe_spectral_norm, packed_shape
+
 
 def mlp_generator(latent_dim, data_shape, hidden_units=(256, 256), output_activation="tanh",
                   name="mlp_generator"):
@@ -25,10 +27,20 @@ def mlp_generator(latent_dim, data_shape, hidden_units=(256, 256), output_activa
     return keras.Model(z, layers.Reshape(tuple(data_shape))(x), name=name)
 
 
-def mlp_discriminator(data_shape, hidden_units=(256, 256), name="mlp_discriminator"):
-    """Sample of `data_shape` -> one real/fake logit, through LeakyReLU(0.2) hidden layers."""
-    sample = keras.Input(tuple(data_shape), name="sample")
+def mlp_discriminator(data_shape, hidden_units=(256, 256), pack=1, spectral_norm=False,
+                      name="mlp_discriminator"):
+    """Sample of `data_shape` -> one real/fake logit, through LeakyReLU(0.2) hidden layers.
+
+    Args:
+        data_shape: shape of one sample.
+        hidden_units: width of each hidden layer.
+        pack: number of samples judged jointly (PacGAN); the input takes `pack`
+            samples stacked along the last axis.
+        spectral_norm: spectral normalization of every Dense layer (Miyato et al. 2018).
+    """
+    sample = keras.Input(packed_shape(data_shape, pack), name="sample")
     x = layers.Flatten()(sample)
     for units in hidden_units:
-        x = layers.LeakyReLU(0.2)(layers.Dense(units)(x))
-    return keras.Model(sample, layers.Dense(1, name="logit")(x), name=name)
+        x = layers.LeakyReLU(0.2)(maybe_spectral_norm(layers.Dense(units), spectral_norm)(x))
+    logit = maybe_spectral_norm(layers.Dense(1, dtype="float32"), spectral_norm)(x)
+    return keras.Model(sample, logit, name=name)

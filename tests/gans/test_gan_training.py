@@ -112,5 +112,5 @@ def test_compile_rejects_one_optimizer_shared_by_both_networks():
 
 
 def test_unknown_loss_is_rejected_by_name():
-    with pytest.raises(ValueError, match="Unknown GAN loss 'hinge_typo'"):
+    with pytest.raises(ValueError, match="VanillaGAN does not train with loss 'hinge_typo'"):
         ganzoo.VanillaGAN(data_shape=(2,), loss="hinge_typo")
