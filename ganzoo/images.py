@@ -1,10 +1,10 @@
-"""Image grids: turn a batch of generated images in [-1, 1] into one PNG."""
+"""Pictures of generated samples: image grids (in [-1, 1]) and 2D scatter plots."""
 
 import math
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def to_uint8(images):
@@ -45,3 +45,43 @@ def save_grid(images, path, columns=None, scale=1):
     path.parent.mkdir(parents=True, exist_ok=True)
     picture.save(path)
     return path
+
+
+def save_scatter(points, path, reference=None, size=400, extent=None):
+    """Draw 2D `points` (white) over optional `reference` points such as mode centres
+    (red crosses) into a `size` x `size` PNG at `path`; returns the path.
+
+    Args:
+        points: array (N, 2).
+        reference: optional array (K, 2) drawn on top.
+        extent: half-width of the square shown around the origin; default fits the
+            reference with a margin (or the points' 99th percentile).
+    """
+    points = np.asarray(points, np.float64)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"save_scatter takes points of shape (N, 2); got {points.shape}.")
+    if extent is None:
+        spread = np.abs(reference if reference is not None else points)
+        extent = 1.25 * float(np.percentile(spread, 99 if reference is None else 100)) + 0.5
+    to_pixels = lambda xy: (np.asarray(xy) / extent + 1.0) * (size - 1) / 2  # noqa: E731
+    picture = Image.new("RGB", (size, size))
+    draw = ImageDraw.Draw(picture)
+    for x, y in to_pixels(points):
+        draw.point((x, size - 1 - y), fill=(255, 255, 255))  # y grows upwards
+    for x, y in to_pixels(reference if reference is not None else np.empty((0, 2))):
+        y = size - 1 - y
+        draw.line((x - 4, y, x + 4, y), fill=(255, 64, 64))
+        draw.line((x, y - 4, x, y + 4), fill=(255, 64, 64))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    picture.save(path)
+    return path
+
+
+def save_samples(samples, path, reference=None, scale=4):
+    """A PNG of generated samples: a grid for images (N, H, W, C), a scatter plot for
+    2D points (N, 2) with optional `reference` points; returns the path."""
+    samples = np.asarray(samples)
+    if samples.ndim == 2 and samples.shape[1] == 2:
+        return save_scatter(samples, path, reference)
+    return save_grid(samples, path, scale=scale)

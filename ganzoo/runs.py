@@ -79,6 +79,12 @@ def is_run_dir(path):
     return (path / GAN_FILE).is_file() and (path / WEIGHTS_FILE).is_file()
 
 
+def read_config(run_dir):
+    """The training configuration recorded in `run_dir`, or None if there is none."""
+    path = Path(run_dir) / CONFIG_FILE
+    return yaml.safe_load(path.read_text()) if path.is_file() else None
+
+
 def read_metadata(run_dir):
     return json.loads((Path(run_dir) / METADATA_FILE).read_text())
 

@@ -37,9 +37,12 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
     keras.utils.set_random_seed(training["seed"])
     dataset = data.load(**config["data"], seed=training["seed"])
     gan = zoo.build_gan(config)
-    gan.compile()
+    # Several steps per call to the compiled function: small (2D) models are otherwise
+    # dominated by per-step overhead.
+    gan.compile(steps_per_execution=training.get("steps_per_execution", 1))
     log_dir = run_dir / "logs"
-    all_callbacks = [SampleGrid(run_dir / "samples", log_dir=log_dir),
+    all_callbacks = [SampleGrid(run_dir / "samples", log_dir=log_dir,
+                                reference=data.mixtures.centers_of(config["data"]["source"])),
                      keras.callbacks.TensorBoard(log_dir), *callbacks]
 
     start = time.perf_counter()

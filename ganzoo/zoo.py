@@ -22,8 +22,8 @@ SCHEMA = {
     "variant": str,
     "model": None,
     "data": {"source": str, "image_size": int, "batch_size": int, "channels": int,
-             "split": str},
-    "training": {"epochs": int, "seed": int},
+             "split": str, "num_examples": int},
+    "training": {"epochs": int, "seed": int, "steps_per_execution": int},
 }
 REQUIRED = ("name", "variant", "model", "data", "training")
 

@@ -25,8 +25,20 @@ def test_grids_follow_the_schedule_and_use_one_fixed_latent_batch(tmp_path):
     assert list((tmp_path / "logs" / "samples").glob("events.out.tfevents.*"))
 
 
-def test_grids_are_refused_for_non_image_samples(tmp_path):
+def test_2d_samples_become_a_scatter_plot_over_the_reference(tmp_path):
     gan = make_gan(ganzoo.VanillaGAN, dict(data_shape=(2,), latent_dim=4, hidden_units=(8,)))
-    points = np.zeros((8, 2), "float32")
-    with pytest.raises(ValueError, match="image grids"):
-        gan.fit(points, epochs=1, batch_size=4, verbose=0, callbacks=[SampleGrid(tmp_path)])
+    centers, _ = ganzoo.data.mixtures.mixture("ring8")
+    gan.fit(np.zeros((8, 2), "float32"), epochs=1, batch_size=4, verbose=0,
+            callbacks=[SampleGrid(tmp_path, reference=centers)])
+    with Image.open(tmp_path / "latest.png") as picture:
+        pixels = np.array(picture)
+    assert pixels.shape == (400, 400, 3)
+    assert (pixels == [255, 64, 64]).all(axis=-1).sum() >= 8 * 9  # the 8 red crosses
+    assert (pixels == [255, 255, 255]).all(axis=-1).any()          # the samples
+
+
+def test_samples_that_are_neither_images_nor_points_are_refused(tmp_path):
+    gan = make_gan(ganzoo.VanillaGAN, dict(data_shape=(3,), latent_dim=4, hidden_units=(8,)))
+    with pytest.raises(ValueError, match="image grids and 2D scatter plots"):
+        gan.fit(np.zeros((8, 3), "float32"), epochs=1, batch_size=4, verbose=0,
+                callbacks=[SampleGrid(tmp_path)])

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -62,3 +63,15 @@ def test_console_script_lists_the_entries():
     assert lines[0].split()[:4] == ["entry", "variant", "data", "size"]
     assert any(line.startswith("dcgan-digits") and "DCGAN" in line for line in lines)
     assert any(line.startswith("vanilla-digits") and "VanillaGAN" in line for line in lines)
+
+
+def test_a_2d_entry_trains_and_samples_as_scatter_plots(tmp_path):
+    run_dir = tmp_path / "ring"
+    assert main(["train", "vanilla-ring8", "--epochs", "1", "--run-dir", str(run_dir)]) == 0
+    assert (run_dir / "samples" / "epoch_001.png").is_file()
+    out = tmp_path / "points.png"
+    assert main(["sample", str(run_dir), "--num", "500", "--out", str(out)]) == 0
+    with Image.open(out) as picture:
+        pixels = np.array(picture)
+    assert pixels.shape == (400, 400, 3)
+    assert (pixels == [255, 64, 64]).all(axis=-1).sum() >= 8 * 9  # the ring's mode centres

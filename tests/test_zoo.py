@@ -2,6 +2,7 @@
 
 import pytest
 
+import ganzoo
 from ganzoo import zoo
 
 ENTRIES = zoo.list_entries()
@@ -15,8 +16,13 @@ def test_the_foundation_entries_are_registered():
 def test_every_entry_builds_a_gan_for_its_data(name):
     entry = zoo.get_entry(name)
     gan = zoo.load(name, pretrained=False)
-    size = entry["data"]["image_size"]
-    assert gan.data_shape[:2] == (size, size)
+    if "image_size" in entry["data"]:
+        size = entry["data"]["image_size"]
+        assert gan.data_shape[:2] == (size, size)
+    else:  # 2D points
+        assert gan.data_shape == (2,)
+    batch = next(iter(ganzoo.data.load(**entry["data"], seed=0)))
+    assert batch.shape[1:] == gan.data_shape
     assert gan.generate(2, seed=0).shape == (2, *gan.data_shape)
 
 

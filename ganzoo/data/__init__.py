@@ -2,6 +2,7 @@
 
 A `source` is one of:
 - "digits": the 8x8 handwritten digits bundled with scikit-learn (no download);
+- "ring8", "grid25": 2D Gaussian mixtures (points, not images; see `mixtures`);
 - a folder of image files (str or os.PathLike of an existing directory);
 - any other string: a TensorFlow Datasets name such as "mnist" or "cifar10"
   (an existing folder of the same name takes precedence).
@@ -10,7 +11,7 @@ A `source` is one of:
 import os
 from pathlib import Path
 
-from ganzoo.data import digits, folder, pipeline, tfds_source
+from ganzoo.data import digits, folder, mixtures, pipeline, tfds_source
 
 DIGITS_NUM_CLASSES = digits.NUM_CLASSES
 
@@ -23,6 +24,8 @@ def _resolve(source):
         raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
     if isinstance(source, str) and source == "digits":
         return "digits", source
+    if isinstance(source, str) and source in mixtures.MIXTURES:
+        return "mixture", source
     path = Path(source).expanduser()
     if path.is_dir():
         return "folder", path
@@ -47,6 +50,7 @@ def load(
     with_labels=False,
     drop_remainder=True,
     data_dir=None,
+    num_examples=None,
 ):
     """Return a batched, prefetched dataset of float32 images in [-1, 1].
 
@@ -66,12 +70,21 @@ def load(
         with_labels: yield `(images, labels)`; folder labels come from subfolder names.
         drop_remainder: drop the last partial batch so every batch is full.
         data_dir: TFDS data directory (TFDS sources only).
+        num_examples: size of the fixed sample drawn from a 2D mixture (mixtures
+            only; default 65,536), drawn with `seed`.
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
     batch_size = pipeline.check_batch_size(batch_size)
     kind, where = _resolve(source)
-    if kind == "digits":
+    if num_examples is not None and kind != "mixture":
+        raise ValueError("num_examples applies to the 2D mixtures only.")
+    if kind == "mixture":
+        if image_size is not None or channels is not None:
+            raise ValueError(f"{source!r} is a mixture of 2D points: image_size and channels "
+                             "do not apply.")
+        src = mixtures.mixture_source(where, num_examples, seed, with_labels)
+    elif kind == "digits":
         src = digits.digits_source(split, image_size, channels, with_labels)
     elif kind == "folder":
         src = folder.folder_source(where, split, image_size, channels, with_labels)
@@ -85,10 +98,11 @@ def load(
 def load_arrays(source, image_size=None, *, split="train", channels=None):
     """Return a whole in-memory source as (float32 images (N, H, W, C) in [-1, 1], int32 labels (N,)).
 
-    Only for "digits" and folders; TFDS datasets can be too big for memory, use `load`.
+    Only for "digits", the 2D mixtures (65,536 points, seed 0) and folders; TFDS
+    datasets can be too big for memory, use `load`.
 
     Args:
-        source: "digits" or a folder path.
+        source: "digits", "ring8", "grid25" or a folder path.
         image_size: output side length, or None for the native size (see `load`).
         split: as in `load`.
         channels: 1, 3 or None (see `load`).
@@ -96,11 +110,13 @@ def load_arrays(source, image_size=None, *, split="train", channels=None):
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
     kind, where = _resolve(source)
+    if kind == "mixture":
+        return mixtures.mixture_arrays(where)
     if kind == "digits":
         return digits.digits_arrays(split, image_size, channels)
     if kind == "folder":
         return folder.folder_arrays(where, split, image_size, channels)
     raise ValueError(
-        f"load_arrays only supports in-memory sources ('digits' or a folder), not the "
+        f"load_arrays only supports in-memory sources ('digits', a mixture or a folder), not the "
         f"TFDS dataset {source!r}; use load() to stream it"
     )

@@ -1,0 +1,133 @@
+"""Mode coverage on 2D mixtures: which variant covers the distribution?
+
+Variants x {ring8, grid25} x seeds, each cell trained for the same number of
+generator steps with identical MLPs, batch size and data, then judged on 2,500
+samples with the VEEGAN/PacGAN metrics (ganzoo.metrics.mixture_mode_metrics).
+Cells run in parallel worker processes (one TensorFlow thread each).
+
+    python benchmarks/mode_coverage.py                       # the whole table
+    python benchmarks/mode_coverage.py --variants wgan-gp --datasets grid25 --seeds 0
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import time
+from pathlib import Path
+
+from report import RESULTS, machine, markdown_table, publish
+
+# name -> (ganzoo class name, variant arguments beyond the shared MLP settings)
+VARIANTS = {
+    "vanilla": ("VanillaGAN", {}),
+    "spectral-norm": ("VanillaGAN", {"spectral_norm": True}),
+    "packing": ("VanillaGAN", {"pack": 4}),
+    "lsgan": ("VanillaGAN", {"loss": "least_squares"}),
+    "hinge": ("VanillaGAN", {"loss": "hinge"}),
+    "wgan-gp": ("WGANGP", {}),
+}
+# Published context: PacGAN (Lin et al. 2018), Table 1, 10 trials, 2,500 samples.
+PUBLISHED = [
+    ("PacGAN paper: GAN", "grid25", "17.3", "94.8"),
+    ("PacGAN paper: PacGAN4 (best)", "grid25", "24.8", "93.6"),
+    ("PacGAN paper: best", "ring8", "7.9", "95.6"),
+]
+PLOTS = RESULTS / "mode_coverage"
+
+
+def run_cell(job):
+    """Train one (variant, dataset, seed) cell in this process and measure it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    import ganzoo
+    from ganzoo.data.mixtures import mixture
+    from ganzoo.images import save_scatter
+    from ganzoo.metrics.mixture_modes import mixture_mode_metrics
+
+    tf.config.threading.set_intra_op_parallelism_threads(job["threads"])
+    tf.config.threading.set_inter_op_parallelism_threads(job["threads"])
+    keras.utils.set_random_seed(job["seed"])
+    class_name, extra = VARIANTS[job["variant"]]
+    gan = getattr(ganzoo, class_name)(data_shape=(2,), latent_dim=job["latent_dim"],
+                                      hidden_units=job["hidden_units"], **extra)
+    gan.compile(steps_per_execution=job["steps_per_execution"])
+    dataset = ganzoo.data.load(job["dataset"], batch_size=job["batch_size"],
+                               seed=job["seed"]).repeat()
+    start = time.perf_counter()
+    gan.fit(dataset, epochs=1, steps_per_epoch=job["steps"], verbose=0)
+    wall_time = time.perf_counter() - start
+
+    centers, std = mixture(job["dataset"])
+    samples = gan.generate(2500, seed=10_000 + job["seed"])
+    plot = save_scatter(samples, PLOTS / f"{job['variant']}-{job['dataset']}-seed{job['seed']}.png",
+                        reference=centers)
+    return {**job, **mixture_mode_metrics(samples, centers, std), "wall_time_s": wall_time,
+            "plot": str(plot.relative_to(RESULTS.parent))}
+
+
+def summarize(cells, variant, dataset):
+    rows = [c for c in cells if c["variant"] == variant and c["dataset"] == dataset]
+
+    def spread(key, scale=1.0, digits=1):
+        values = [c[key] * scale for c in rows]
+        mean = statistics.mean(values)
+        std = statistics.pstdev(values) if len(values) > 1 else 0.0
+        return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+    return (variant, dataset, spread("modes"), str(min(c["modes"] for c in rows)),
+            spread("modes_strict"), spread("high_quality", 100), spread("reverse_kl", digits=3),
+            f"{statistics.median(c['wall_time_s'] for c in rows):.0f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, default=6000, help="generator steps per cell")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--latent-dim", type=int, default=2)
+    parser.add_argument("--hidden-units", nargs="+", type=int, default=[256, 256, 256])
+    parser.add_argument("--steps-per-execution", type=int, default=50)
+    parser.add_argument("--jobs", type=int, default=2, help="cells trained in parallel")
+    parser.add_argument("--name", default="mode_coverage", help="results name")
+    args = parser.parse_args()
+
+    jobs = [{"variant": v, "dataset": d, "seed": s, "steps": args.steps,
+             "batch_size": args.batch_size, "latent_dim": args.latent_dim,
+             "hidden_units": args.hidden_units, "steps_per_execution": args.steps_per_execution,
+             "threads": 1 if args.jobs > 1 else 0}
+            for d in args.datasets for v in args.variants for s in args.seeds]
+    start = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
+        cells = []
+        for cell in pool.imap_unordered(run_cell, jobs):
+            cells.append(cell)
+            print(json.dumps({k: cell[k] for k in ("variant", "dataset", "seed", "modes",
+                                                   "modes_strict", "high_quality", "reverse_kl",
+                                                   "wall_time_s")}), flush=True)
+    total = time.perf_counter() - start
+
+    header = ("variant", "data", "modes (mean ± std)", "min modes", ">= 20/2500 modes",
+              "% high quality", "reverse KL", "median wall s")
+    rows = [summarize(cells, v, d) for d in args.datasets for v in args.variants]
+    table = markdown_table(header, rows)
+    published = markdown_table(("published row", "data", "modes", "% high quality"), PUBLISHED)
+    setup = (f"{args.steps} generator steps per cell, batch {args.batch_size}, latent "
+             f"{args.latent_dim}, MLPs {args.hidden_units} for G and D (ReLU / LeakyReLU 0.2), "
+             f"each variant's default optimizer, seeds {args.seeds}, 2,500 samples judged, "
+             f"{args.jobs} cells in parallel on {machine()['cpus']} CPUs; total {total / 60:.0f} min")
+    print(table)
+    publish(args.name, {"setup": vars(args), "machine": machine(), "cells": cells},
+            f"## Mode coverage on 2D mixtures\n\n`python benchmarks/mode_coverage.py`\n\n"
+            f"{setup}. A sample is high quality within 3 std of its nearest mode (a perfect "
+            f"sampler scores 98.9%); a mode is covered with >= 1 high-quality sample. "
+            f"Scatter plots: `benchmarks/results/mode_coverage/`.\n\n{table}\n\n{published}")
+
+
+if __name__ == "__main__":
+    main()
