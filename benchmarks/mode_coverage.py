@@ -45,6 +45,7 @@ def run_cell(job):
 
     import ganzoo
     from ganzoo.data.mixtures import mixture
+    from ganzoo.gans.optimizers import make_optimizers
     from ganzoo.images import save_scatter
     from ganzoo.metrics.mixture_modes import mixture_mode_metrics
 
@@ -54,7 +55,11 @@ def run_cell(job):
     class_name, extra = VARIANTS[job["variant"]]
     gan = getattr(ganzoo, class_name)(data_shape=(2,), latent_dim=job["latent_dim"],
                                       hidden_units=job["hidden_units"], **extra)
-    gan.compile(steps_per_execution=job["steps_per_execution"])
+    g_optimizer, d_optimizer = make_optimizers(
+        gan, job["learning_rate"] or None, "linear_decay" if job["decay"] else "constant",
+        generator_steps=job["steps"])
+    gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer,
+                steps_per_execution=job["steps_per_execution"])
     dataset = ganzoo.data.load(job["dataset"], batch_size=job["batch_size"],
                                seed=job["seed"]).repeat()
     start = time.perf_counter()
@@ -88,10 +93,14 @@ def main():
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--steps", type=int, default=6000, help="generator steps per cell")
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=20_000, help="generator steps per cell")
+    parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--latent-dim", type=int, default=2)
-    parser.add_argument("--hidden-units", nargs="+", type=int, default=[256, 256, 256])
+    parser.add_argument("--hidden-units", nargs="+", type=int, default=[128, 128, 128])
+    parser.add_argument("--learning-rate", type=float, default=1e-3,
+                        help="for every variant (0 keeps each variant's default)")
+    parser.add_argument("--decay", action=argparse.BooleanOptionalAction, default=True,
+                        help="decay the learning rate linearly to zero over the budget")
     parser.add_argument("--steps-per-execution", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=2, help="cells trained in parallel")
     parser.add_argument("--name", default="mode_coverage", help="results name")
@@ -100,8 +109,11 @@ def main():
     jobs = [{"variant": v, "dataset": d, "seed": s, "steps": args.steps,
              "batch_size": args.batch_size, "latent_dim": args.latent_dim,
              "hidden_units": args.hidden_units, "steps_per_execution": args.steps_per_execution,
+             "learning_rate": args.learning_rate, "decay": args.decay,
              "threads": 1 if args.jobs > 1 else 0}
             for d in args.datasets for v in args.variants for s in args.seeds]
+    # WGAN-GP's cells cost n_critic times more: start them first, so the pool ends together.
+    jobs.sort(key=lambda job: VARIANTS[job["variant"]][0] != "WGANGP")
     start = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         cells = []
@@ -119,7 +131,9 @@ def main():
     published = markdown_table(("published row", "data", "modes", "% high quality"), PUBLISHED)
     setup = (f"{args.steps} generator steps per cell, batch {args.batch_size}, latent "
              f"{args.latent_dim}, MLPs {args.hidden_units} for G and D (ReLU / LeakyReLU 0.2), "
-             f"each variant's default optimizer, seeds {args.seeds}, 2,500 samples judged, "
+             f"each variant's default Adam betas with learning rate {args.learning_rate or 'default'}"
+             f"{' decayed linearly to 0' if args.decay else ''}, seeds {args.seeds}, "
+             f"2,500 samples judged, "
              f"{args.jobs} cells in parallel on {machine()['cpus']} CPUs; total {total / 60:.0f} min")
     print(table)
     publish(args.name, {"setup": vars(args), "machine": machine(), "cells": cells},

@@ -7,6 +7,7 @@ import keras
 
 from ganzoo import data, zoo
 from ganzoo.callbacks import SampleGrid
+from ganzoo.gans.optimizers import make_optimizers
 from ganzoo.runs import save_run
 
 
@@ -39,7 +40,11 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
     gan = zoo.build_gan(config)
     # Several steps per call to the compiled function: small (2D) models are otherwise
     # dominated by per-step overhead.
-    gan.compile(steps_per_execution=training.get("steps_per_execution", 1))
+    g_optimizer, d_optimizer = make_optimizers(
+        gan, training.get("learning_rate"), training.get("lr_schedule", "constant"),
+        generator_steps=training["epochs"] * int(dataset.cardinality()))
+    gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer,
+                steps_per_execution=training.get("steps_per_execution", 1))
     log_dir = run_dir / "logs"
     all_callbacks = [SampleGrid(run_dir / "samples", log_dir=log_dir,
                                 reference=data.mixtures.centers_of(config["data"]["source"])),

@@ -12,6 +12,7 @@ from importlib import resources
 import yaml
 
 from ganzoo.gans import GAN, get_variant
+from ganzoo.gans.optimizers import SCHEDULES
 
 # Allowed keys of an entry, per section; None marks a free-form mapping
 # (variant arguments are checked by the variant's constructor).
@@ -23,7 +24,8 @@ SCHEMA = {
     "model": None,
     "data": {"source": str, "image_size": int, "batch_size": int, "channels": int,
              "split": str, "num_examples": int},
-    "training": {"epochs": int, "seed": int, "steps_per_execution": int},
+    "training": {"epochs": int, "seed": int, "steps_per_execution": int,
+                 "learning_rate": float, "lr_schedule": str},
 }
 REQUIRED = ("name", "variant", "model", "data", "training")
 
@@ -88,6 +90,10 @@ def validate(config, source="config"):
     get_variant(config["variant"])
     if not isinstance(config["model"], dict):
         raise ValueError(f"{source}: 'model' must be a mapping of variant arguments.")
+    schedule = config["training"].get("lr_schedule", "constant")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"{source}: training: lr_schedule must be one of {list(SCHEDULES)}; "
+                         f"got {schedule!r}.")
     return config
 
 
