@@ -1,57 +1,146 @@
 """Training side effects live here, never in the models."""
 
+import shutil
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
+from PIL import Image
 
-from ganzoo.images import make_grid, save_grid
+from ganzoo.images import save_samples
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Every `every` epochs, draw a fixed latent batch and save the images as a PNG grid.
+    """Every `every` epochs, draw a fixed latent batch and save the samples as a PNG.
 
-    The latent batch is the same each time (one seed), so successive grids show how
-    the same latent points evolve. With `log_dir`, the grid also goes to TensorBoard.
+    Images become a grid; 2D points a scatter plot over optional reference points
+    (e.g. a mixture's mode centres). The latent batch is the same each time (one
+    seed), so successive pictures show how the same latent points evolve. With
+    `log_dir`, each picture also goes to TensorBoard.
 
     Args:
         directory: where `epoch_001.png`, ... and `latest.png` are written.
-        num: number of samples in the grid.
+        num: number of samples; default 64 images or 2,000 points.
         seed: seed of the fixed latent batch.
-        every: epochs between grids.
+        every: epochs between pictures.
         log_dir: optional TensorBoard log folder for the image summaries.
-        scale: upscaling of the PNG, so small images stay visible.
+        reference: optional (K, 2) points drawn over 2D samples.
+        scale: upscaling of image grids, so small images stay visible.
 
     Example:
         >>> gan.fit(ds, epochs=10, callbacks=[SampleGrid("run/samples")])
     """
 
-    def __init__(self, directory, num=64, seed=0, every=1, log_dir=None, scale=4):
+    def __init__(self, directory, num=None, seed=0, every=1, log_dir=None, reference=None,
+                 scale=4):
         super().__init__()
         self.directory = Path(directory)
         self.num, self.seed, self.every, self.scale = num, seed, every, scale
-        self.log_dir = log_dir
+        self.log_dir, self.reference = log_dir, reference
         self._writer = None
 
     def on_train_begin(self, logs=None):
-        if len(self.model.data_shape) != 3:
-            raise ValueError("SampleGrid draws image grids; this GAN makes samples of shape "
-                             f"{self.model.data_shape}.")
+        shape = self.model.data_shape
+        if len(shape) != 3 and shape != (2,):
+            raise ValueError("SampleGrid draws image grids and 2D scatter plots; this GAN "
+                             f"makes samples of shape {shape}.")
+        if self.num is None:
+            self.num = 64 if len(shape) == 3 else 2000
         if self.log_dir is not None:
             self._writer = tf.summary.create_file_writer(str(Path(self.log_dir) / "samples"))
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        images = self.model.generate(self.num, seed=self.seed)
-        path = save_grid(images, self.directory / f"epoch_{epoch + 1:03d}.png", scale=self.scale)
-        save_grid(images, self.directory / "latest.png", scale=self.scale)
-        self.last_path = path
+        samples = self.model.generate(self.num, seed=self.seed)
+        path = save_samples(samples, self.directory / f"epoch_{epoch + 1:03d}.png",
+                            self.reference, self.scale)
+        shutil.copyfile(path, self.directory / "latest.png")
         if self._writer is not None:
+            with Image.open(path) as picture:
+                pixels = np.array(picture.convert("RGB"))
             with self._writer.as_default():
-                tf.summary.image("samples", make_grid(images)[None], step=epoch + 1)
+                tf.summary.image("samples", pixels[None], step=epoch + 1)
             self._writer.flush()
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
             self._writer.close()
+
+
+class QualityMetrics(keras.callbacks.Callback):
+    """Every `every` epochs, measure generated samples against real images (`ganzoo.metrics`).
+
+    The numbers go into the epoch's `logs`, so they land in the History returned by
+    `fit` (only on measured epochs, like Keras' `validation_freq`), and with `log_dir`
+    into TensorBoard scalars whose descriptions carry the protocol. The latent batch
+    is the same each time (one seed), so successive numbers differ by training alone.
+    `protocol` and `history` (with the measured `epoch` numbers) keep the record.
+
+    Args:
+        real_images: real images in [-1, 1] to compare with, e.g.
+            `ganzoo.data.load_arrays("digits", 32, split="test")[0]`.
+        real_labels: their labels, for mode coverage's real class distribution.
+        metrics: any of "fid", "kid", "is", "pr" (precision/recall), "modes".
+        every: epochs between measurements.
+        num: generated samples per measurement.
+        seed: latent seed of the generated samples and of the random subsets.
+        extractor: "digits" (default; shipped), "inception" or a FeatureExtractor.
+        log_dir: optional TensorBoard folder; scalars go to `log_dir/metrics`.
+
+    Example:
+        >>> real, labels = ganzoo.data.load_arrays("digits", 32, split="test")
+        >>> gan.fit(ds, epochs=30, callbacks=[QualityMetrics(real, labels, every=5)])
+    """
+
+    def __init__(self, real_images, real_labels=None, metrics=("fid", "kid", "is", "pr", "modes"),
+                 every=5, num=1000, seed=0, extractor="digits", log_dir=None):
+        super().__init__()
+        self.real_images, self.real_labels = real_images, real_labels
+        self.metrics, self.every, self.num, self.seed = tuple(metrics), every, num, seed
+        self.extractor, self.log_dir = extractor, log_dir
+        self.protocol, self.history = None, {"epoch": []}
+        self._writer = self._real_stats = None
+
+    def on_train_begin(self, logs=None):
+        from ganzoo import metrics
+
+        if len(self.model.data_shape) != 3:
+            raise ValueError("QualityMetrics measures images; this GAN makes samples of shape "
+                             f"{self.model.data_shape}.")
+        self.extractor = metrics.get_extractor(self.extractor)
+        self._real_stats = metrics.feature_stats(self.real_images, self.extractor, seed=self.seed)
+        if self.log_dir is not None:
+            self._writer = tf.summary.create_file_writer(str(Path(self.log_dir) / "metrics"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        from ganzoo.metrics.evaluate import compare, gan_batches
+
+        if (epoch + 1) % self.every:
+            return
+        result = compare(gan_batches(self.model, self.num, self.seed), self._real_stats,
+                         self.extractor, real_labels=self.real_labels, metrics=self.metrics,
+                         seed=self.seed)
+        self.protocol = result["protocol"]
+        scalars = {key: value for key, value in result["metrics"].items()
+                   if isinstance(value, (int, float)) and not isinstance(value, bool)}
+        if logs is not None:
+            logs.update(scalars)
+        self.history["epoch"].append(epoch + 1)
+        for key, value in scalars.items():
+            self.history.setdefault(key, []).append(value)
+        if self._writer is not None:
+            description = _describe_protocol(self.protocol)
+            with self._writer.as_default():
+                for key, value in scalars.items():
+                    tf.summary.scalar(key, value, step=epoch + 1, description=description)
+            self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+
+
+def _describe_protocol(protocol):
+    return "; ".join(f"{key}: {value}" for key, value in protocol.items())

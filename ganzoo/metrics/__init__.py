@@ -1,0 +1,36 @@
+"""Metrics for GANs: FID, KID, Inception Score, precision/recall, mode coverage
+(of a labelled domain, and of the 2D Gaussian mixtures).
+
+Every metric is a function over feature arrays (N, D) or class probabilities (N, C);
+feature extractors turn images in [-1, 1] into them; `FeatureStats` streams many
+samples; `evaluate` makes the table `ganzoo eval` prints, with its protocol.
+
+    >>> from ganzoo import metrics
+    >>> extractor = metrics.get_extractor("digits")          # shipped, offline
+    >>> real, _ = extractor.extract(real_images)
+    >>> fake, probs = extractor.extract(gan.generate(1000, seed=0))
+    >>> metrics.frechet_distance(real, fake), metrics.kid(real, fake)
+    >>> metrics.inception_score(probs), metrics.precision_recall(real, fake, k=3)
+    >>> metrics.compare(gan.generate(1000, seed=0), real_images)   # all of them, with protocol
+"""
+
+from ganzoo.metrics.evaluate import compare, evaluate_gan, feature_stats
+from ganzoo.metrics.extractors import (FeatureExtractor, check_images, extractor_names,
+                                       get_extractor, register_extractor)
+from ganzoo.metrics.frechet import frechet_distance, frechet_distance_from_moments
+from ganzoo.metrics.classifier_score import inception_score
+from ganzoo.metrics.kernel_distance import kid, mmd2_unbiased, polynomial_kernel
+from ganzoo.metrics.mixture_modes import mixture_mode_metrics
+from ganzoo.metrics.modes import (ModeCoverage, class_distribution, coverage_from_counts,
+                                  mode_coverage)
+from ganzoo.metrics.manifold import precision_recall
+from ganzoo.metrics.streaming import FeatureStats, Reservoir, RunningMoments
+
+__all__ = [
+    "frechet_distance", "frechet_distance_from_moments", "kid", "mmd2_unbiased",
+    "polynomial_kernel", "inception_score", "precision_recall", "mode_coverage",
+    "coverage_from_counts", "class_distribution", "ModeCoverage", "mixture_mode_metrics",
+    "FeatureStats",
+    "RunningMoments", "Reservoir", "FeatureExtractor", "get_extractor", "register_extractor",
+    "extractor_names", "check_images", "compare", "evaluate_gan", "feature_stats",
+]

@@ -1,0 +1,122 @@
+"""The digits classifier shipped with ganzoo: features and class probabilities for digit images.
+
+A small CNN trained on the fixed digits train split (1,437 images), evaluated once on
+the held-out test split (360 images); `scripts/train_digits_classifier.py` retrains it.
+The penultimate layer (a global average pool of the last convolution, 64 features)
+gives features for digits-FID/KID and precision/recall, the softmax gives the
+Inception Score and mode coverage: the approach TF-GAN takes for MNIST, on the data
+ganzoo embeds. Features are divided by one fixed number, their root mean square on
+the digits train split, so the cubic KID kernel sees values of order 1 (as with
+Inception features) and a retrained classifier gives numbers on the same scale.
+"""
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganzoo.metrics.extractors import FeatureExtractor, check_images, file_sha256, package_file
+
+INPUT_SIZE = 32
+NUM_CLASSES = 10
+FEATURE_DIM = 64
+WEIGHTS_FILE = "digits_classifier.weights.h5"
+RECORD_FILE = "digits_classifier.json"
+FEATURE_LAYER = "features"
+
+
+def build_digits_classifier():
+    """The untrained classifier: (32, 32, 1) gray images in [-1, 1] -> 10 class probabilities.
+
+    Convolutions, then a global average pool as the penultimate layer, then the
+    softmax: the layout of InceptionV3, whose pool features standard FID uses.
+    Pooled convolution features keep what the image looks like (texture, strokes),
+    not only which class it is, so noise lands far from every digit.
+    """
+    inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 1), name="image")
+    x = inputs
+    for filters in (16, 32):
+        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = keras.layers.MaxPooling2D()(x)
+    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+    x = keras.layers.MaxPooling2D()(x)
+    x = keras.layers.Conv2D(FEATURE_DIM, 3, padding="same", activation="relu")(x)
+    features = keras.layers.GlobalAveragePooling2D(name=FEATURE_LAYER)(x)
+    x = keras.layers.Dropout(0.3)(features)
+    probs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probs")(x)
+    return keras.Model(inputs, probs, name="digits_classifier")
+
+
+def to_classifier_input(images):
+    """Images in [-1, 1], any square size, 1 or 3 channels -> float32 (N, 32, 32, 1) in [-1, 1].
+
+    Color becomes gray (the channel mean; digits loaded with channels=3 repeat one
+    channel, so this is exact for them). Resizing is bilinear with antialiasing, as
+    `ganzoo.data` resizes, so 16x16 and 32x32 GANs are measured by one protocol.
+    """
+    images = tf.convert_to_tensor(check_images(images))
+    if images.shape[-1] == 3:
+        images = tf.reduce_mean(images, axis=-1, keepdims=True)
+    if images.shape[1:3] != (INPUT_SIZE, INPUT_SIZE):
+        images = tf.image.resize(images, (INPUT_SIZE, INPUT_SIZE), method="bilinear",
+                                 antialias=True)
+    return tf.clip_by_value(images, -1.0, 1.0)
+
+
+def shipped_record():
+    """The training record of the shipped weights: command, seed, held-out accuracy, sha256."""
+    return json.loads(package_file(RECORD_FILE).read_text())
+
+
+class DigitsClassifier(FeatureExtractor):
+    """Digits features (64-d penultimate layer) and class probabilities, offline.
+
+    Args:
+        weights: a `.weights.h5` file of `build_digits_classifier()`; default the
+            weights shipped in the package.
+
+    Example:
+        >>> features, probs = DigitsClassifier().extract(gan.generate(1000, seed=0))
+    """
+
+    name = "ganzoo-digits-cnn"
+    feature_dim = FEATURE_DIM
+    num_classes = NUM_CLASSES
+
+    def __init__(self, weights=None):
+        path = package_file(WEIGHTS_FILE) if weights is None else Path(weights).expanduser()
+        try:
+            self.weights_sha256 = file_sha256(path)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"digits classifier weights not found at {path}; reinstall ganzoo or retrain "
+                "them with `python scripts/train_digits_classifier.py`.") from None
+        self.weights_path = str(path)
+        self.model = build_digits_classifier()
+        self.model.load_weights(self.weights_path)
+        self._both = keras.Model(self.model.inputs,
+                                 [self.model.get_layer(FEATURE_LAYER).output, self.model.output])
+        self._forward = tf.function(lambda x: self._both(x, training=False), reduce_retracing=True)
+        self.feature_scale = 1.0
+        self.feature_scale = self._train_split_rms()
+
+    def _train_split_rms(self):
+        from ganzoo.data import load_arrays
+
+        features, _ = self.extract(load_arrays("digits", INPUT_SIZE, split="train")[0])
+        return float(np.sqrt(np.mean(features ** 2)))
+
+    def _run(self, images):
+        features, probs = self._forward(to_classifier_input(images))
+        return features.numpy() / self.feature_scale, probs.numpy()
+
+    def predict(self, images, batch_size=None):
+        """Predicted class (int, N) of images in [-1, 1]."""
+        return np.argmax(self.extract(images, batch_size)[1], axis=1)
+
+    def protocol(self):
+        return {**super().protocol(), "input": f"{INPUT_SIZE}x{INPUT_SIZE} gray, bilinear resize",
+                "feature_layer": f"penultimate: global average pool ({FEATURE_DIM})",
+                "feature_scale": round(self.feature_scale, 6)}

@@ -1,0 +1,66 @@
+"""`ganzoo eval`: the table with its reference rows and protocol, and one-line errors."""
+
+import json
+import socket
+
+import pytest
+
+import ganzoo
+from ganzoo.cli import main
+from ganzoo.runs import save_run
+
+
+def make_run(path, gan, source="digits"):
+    gan.compile()
+    config = None if source is None else {"name": "tiny", "data": {"source": source}}
+    return save_run(gan, path, config=config)
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory):
+    gan = ganzoo.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=8, seed=0)
+    return make_run(tmp_path_factory.mktemp("runs") / "tiny-dcgan", gan)
+
+
+def test_eval_prints_the_table_and_protocol(image_run, tmp_path, capsys):
+    out = tmp_path / "eval.json"
+    assert main(["eval", str(image_run), "--num", "200", "--seed", "1", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for text in ("FID", "KID", "IS", "precision", "recall", "modes", "KL", "confident",
+                 "tiny-dcgan", "real train (floor)", "uniform noise (ceiling)",
+                 "ganzoo-digits-cnn", "weights sha256", "digits test split", "200 samples (seed 1)"):
+        assert text in printed, text
+    report = json.loads(out.read_text())
+    assert [row["protocol"]["num_fake"] for row in report["rows"]] == [200, 200, 200]
+
+
+def test_an_entry_without_pretrained_weights_says_what_to_do(capsys):
+    assert main(["eval", "dcgan-digits"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ganzoo train dcgan-digits" in err
+
+
+def test_a_2d_gan_is_a_clear_error(tmp_path, capsys):
+    gan = ganzoo.VanillaGAN(data_shape=(2,), latent_dim=4, hidden_units=(8,))
+    run = make_run(tmp_path / "points", gan)
+    assert main(["eval", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "makes samples of shape (2,)" in err
+
+
+def test_a_run_without_its_data_source_needs_data(tmp_path, capsys):
+    gan = ganzoo.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=8)
+    run = make_run(tmp_path / "bare", gan, source=None)
+    assert main(["eval", str(run), "--num", "50"]) == 2
+    assert "--data" in capsys.readouterr().err
+
+
+def test_inception_offline_is_one_line_with_how_to(image_run, tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled in tests")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert main(["eval", str(image_run), "--extractor", "inception"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--inception-weights PATH" in err
