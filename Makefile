@@ -24,6 +24,8 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ganzoo train dcgan-digits --epochs 25 --run-dir $(DEMO_RUN) --overwrite
 	$(BIN)/ganzoo sample $(DEMO_RUN) --num 64 --out $(DEMO_RUN)/grid.png
+	$(BIN)/ganzoo-export $(DEMO_RUN) --formats onnx,tflite --quantize none,float16,int8 \
+		--out $(DEMO_RUN)/export --overwrite --bench --runs 50
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_throughput.py

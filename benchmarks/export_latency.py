@@ -1,0 +1,159 @@
+"""Export latency: every zoo generator as ONNX and TFLite (4 flavours), timed side by side.
+
+For each zoo entry, the generator (from a trained run folder when given, else the
+entry's untrained generator, marked so) is exported to ONNX float32 and TFLite
+float32 / float16 / dynamic-range int8 / full-integer int8, checked for parity, and
+timed at each batch size against Keras `predict`, a direct Keras call and a
+`tf.function` of the same generator, in one process with the same thread count
+(see export.latency). Targets: ONNX Runtime float32 at batch 1 <= 0.6x the
+tf.function latency; full-integer int8 in LiteRT faster than LiteRT float32 for the
+DCGAN generators; every recommendation within parity.
+
+    python benchmarks/export_latency.py --run dcgan-digits=RUN --run vanilla-digits=RUN \
+        [--threads 2] [--batch-sizes 1,8] [--runs 200]
+"""
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from report import machine, markdown_table, publish  # noqa: E402
+
+ONNX_RATIO_TARGET = 0.6
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--run", action="append", default=[], metavar="ENTRY=RUN_DIR",
+                        help="a trained run folder for a zoo entry (repeatable)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--batch-sizes", default="1,8")
+    parser.add_argument("--runs", type=int, default=200, help="timed runs per candidate")
+    args = parser.parse_args()
+    runs_of = dict(item.split("=", 1) for item in args.run)
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+
+    # Before TensorFlow's first op: the references use the runtimes' thread count.
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import ganzoo
+    from export import export_generator
+
+    load_before = os.getloadavg()[0]
+    record = {"machine": machine(), "threads": args.threads, "batch_sizes": batch_sizes,
+              "max_runs": args.runs, "versions": None, "generators": {}}
+    sections = []
+    for entry in ganzoo.list_entries():
+        source = runs_of.get(entry, entry)
+        with tempfile.TemporaryDirectory() as out:
+            manifest = export_generator(source, Path(out) / entry, untrained=entry not in runs_of,
+                                        bench=True, batch_sizes=batch_sizes,
+                                        threads=args.threads, runs=args.runs)
+            sweep = _thread_sweep(Path(out) / entry, manifest, batch_sizes, args.runs,
+                                  sorted({1, args.threads}))
+        record["versions"] = manifest["versions"]
+        record["generators"][entry] = {key: manifest[key] for key in
+                                       ("source", "generator", "input", "output", "artifacts",
+                                        "latency", "passed")}
+        record["generators"][entry]["thread_sweep"] = sweep
+        sections.append(_section(entry, manifest, sweep))
+        print(sections[-1], flush=True)
+
+    versions = record["versions"]
+    record["load_average_1min"] = {"start": load_before, "end": os.getloadavg()[0]}
+    header = (
+        "## Export latency\n\n"
+        "`python benchmarks/export_latency.py --run dcgan-digits=RUN --run vanilla-digits=RUN`"
+        " (RUN: `ganzoo train ENTRY --run-dir RUN`)\n\n"
+        f"Every zoo generator exported by `ganzoo-export` and timed in one process: warm-up, "
+        f"then up to {args.runs} timed calls per candidate (fewer for slow ones, at least 20; "
+        f"about 5 s each), candidates alternating; {args.threads} threads for ONNX Runtime, "
+        f"LiteRT and TensorFlow alike; {machine()['cpus']} CPUs ({machine()['processor']}); "
+        f"TensorFlow {versions['tensorflow']}, Keras {versions['keras']}, ONNX Runtime "
+        f"{versions['onnxruntime']}, LiteRT (ai-edge-litert) {versions['ai-edge-litert']}, "
+        f"tf2onnx {versions['tf2onnx']}. Inputs and outputs are NumPy for every candidate. "
+        "ONNX files have a dynamic batch; TFLite files a fixed batch of 1 (the XNNPACK delegate "
+        "then takes every layer), so their batch-8 rows are 8 calls. 1-minute load average "
+        f"{load_before:.1f} at the start and {record['load_average_1min']['end']:.1f} at the end "
+        "(other work shared the CPUs): compare rows within a table, not across runs.\n")
+    publish("export_latency", record, header + "\n" + "\n\n".join(sections))
+
+
+def _thread_sweep(folder, manifest, batch_sizes, runs, thread_counts):
+    """The runtimes alone (no TensorFlow) at each thread count: where does int8 pay off?"""
+    from export import runtime
+
+    rows = []
+    for threads in thread_counts:
+        generators = {a["file"]: runtime.load(folder / a["file"], threads)
+                      for a in manifest["artifacts"]
+                      if a["precision"] in ("float32", "int8") and a["parity"]["passed"]}
+        for row in runtime.benchmark(generators, manifest["input"]["shape"][1:], batch_sizes,
+                                     runs=runs, budget_s=3.0):
+            rows.append({**row, "threads": threads})
+    return rows
+
+
+def _digits(parity):
+    digits = parity.get("digits")
+    if not digits:
+        return "-"
+    if "unavailable" in digits:
+        return "unavailable"
+    return f"{digits['classifier_agreement']:.3f} / {digits['digits_fid_vs_float32']:.3g}"
+
+
+def _section(entry, manifest, sweep):
+    from export.latency import speed_ratio, table_rows, TABLE_HEADER
+
+    source = manifest["source"]
+    trained = (f"trained run ({source.get('generator_steps')} generator steps)"
+               if source.get("trained") else "UNTRAINED weights (no run given)")
+    report = manifest["latency"]
+    lines = [f"### {entry}",
+             f"{manifest['generator']['parameters']:,} parameters, input `{manifest['input']['name']}` "
+             f"{manifest['input']['shape'][1:]}, output {manifest['output']['shape'][1:]}; {trained}.",
+             "", "Parity (32 fixed inputs against the Keras generator; int8 flavours of "
+                 "generators trained on digits also on 256 inputs through ganzoo.metrics' "
+                 "digits classifier):", "",
+             markdown_table(["artifact", "precision", "size", "max abs diff", "MAE", "PSNR dB",
+                             "digits classifier agreement / FID vs float32", "rule", "result"],
+                            [[a["file"], a["precision"], f"{a['size_bytes'] / 1024:.0f} KiB",
+                              f"{a['parity']['max_abs_diff']:.1e}",
+                              f"{a['parity']['mean_abs_error']:.1e}",
+                              "inf" if a["parity"]["psnr_db"] is None
+                              else f"{a['parity']['psnr_db']:.1f}",
+                              _digits(a["parity"]), a["parity"]["rule"],
+                              "pass" if a["parity"]["passed"] else "FAIL"]
+                             for a in manifest["artifacts"]]),
+             "", "Latency:", "",
+             markdown_table(TABLE_HEADER, table_rows(report)), ""]
+    for batch, pick in report["recommended"].items():
+        lines.append(f"- Recommended at batch {batch}: `{pick['file']}` ({pick['runtime']}, "
+                     f"{pick['precision']}, p50 {pick['p50_ms']:.3f} ms), within parity.")
+    ratio = speed_ratio(report, "generator.onnx", "tf.function", 1)
+    lines.append(f"- Target ONNX Runtime float32 / tf.function at batch 1 <= {ONNX_RATIO_TARGET}: "
+                 f"measured {ratio:.2f}x ({'met' if ratio <= ONNX_RATIO_TARGET else 'MISSED'}).")
+    if manifest["generator"]["name"].startswith("dcgan"):
+        for batch in sorted({row["batch"] for row in report["rows"]}):
+            int8 = speed_ratio(report, "generator_int8.tflite", "generator_float32.tflite", batch)
+            lines.append(f"- Target full-integer int8 faster than float32 in LiteRT, batch {batch}: "
+                         f"int8 at {int8:.2f}x the float32 latency "
+                         f"({'met' if int8 < 1 else 'MISSED'}).")
+    lines += [f"- Flag: {flag}" for flag in report["flags"]]
+    lines += ["", "The runtimes alone at each thread count (float32 and full-integer int8):", "",
+              markdown_table(["artifact", "threads", "batch", "p50 ms", "p90 ms"],
+                             [[r["name"], r["threads"], r["batch"], f"{r['p50_ms']:.3f}",
+                               f"{r['p90_ms']:.3f}"]
+                              for r in sorted(sweep, key=lambda r: (r["name"], r["threads"],
+                                                                    r["batch"]))])]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The `ganzoo-export` console script: a run folder or zoo entry to ONNX / TFLite.
+
+    ganzoo-export ENTRY|RUN --formats onnx,tflite --quantize none,float16,dynamic,int8
+                  --out DIR [--bench] [--batch-sizes 1,8] [--threads N] [--opset 17]
+                  [--tflite-batch 1|N|dynamic]
+
+Exit status: 0 when every artifact passed parity, 1 when any failed (it stays on
+disk, marked failing in manifest.json), 2 on bad input (one line on stderr).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    try:
+        batch_sizes = _batch_sizes(args.batch_sizes)
+        tflite_batch = _tflite_batch(args.tflite_batch)
+        if args.threads is not None and args.threads < 1:
+            raise ValueError(f"--threads must be at least 1; got {args.threads}.")
+        from export.pipeline import plan
+
+        plan(args.formats, args.quantize)  # bad names fail before TensorFlow starts
+        _set_tensorflow_threads(args.threads)
+        from export.pipeline import export_generator
+
+        out = args.out or _default_out(args.source)
+        manifest = export_generator(
+            args.source, out, args.formats, args.quantize, args.opset, tflite_batch=tflite_batch,
+            untrained=args.untrained,
+            calibration_samples=args.calibration_samples, overwrite=args.overwrite,
+            bench=args.bench, batch_sizes=batch_sizes, threads=args.threads, runs=args.runs,
+            warmup=args.warmup)
+    except (ValueError, FileExistsError, FileNotFoundError) as error:
+        print(f"ganzoo-export: error: {error}", file=sys.stderr)
+        return 2
+    _print_report(manifest, out)
+    return 0 if manifest["passed"] else 1
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="ganzoo-export", description=__doc__.split("\n")[0])
+    parser.add_argument("source", help="a run folder, or a zoo entry name")
+    parser.add_argument("--formats", default="onnx,tflite",
+                        help="comma-separated: onnx, tflite (default both)")
+    parser.add_argument("--quantize", default="none,float16,dynamic,int8",
+                        help="comma-separated: none (float32), float16, dynamic (dynamic-range "
+                             "int8), int8 (full-integer); TFLite offers all, ONNX none only")
+    parser.add_argument("--out", type=Path, help="output folder (default RUN/export)")
+    parser.add_argument("--opset", type=int, default=17, help="ONNX opset, 13-18 (default 17)")
+    parser.add_argument("--tflite-batch", default="1",
+                        help="batch size fixed in TFLite files, or 'dynamic' (default 1: "
+                             "fastest; larger batches run as repeated calls)")
+    parser.add_argument("--bench", action="store_true", help="time every artifact and print "
+                                                             "the latency table")
+    parser.add_argument("--batch-sizes", default="1,8", help="benchmark batch sizes (default 1,8)")
+    parser.add_argument("--threads", type=int, help="threads for every runtime and TensorFlow "
+                                                    "(default: all cores)")
+    parser.add_argument("--runs", type=int, default=100, help="timed runs per candidate "
+                                                              "(default 100)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed calls before timing "
+                                                              "(default 10)")
+    parser.add_argument("--calibration-samples", type=int, default=200,
+                        help="representative inputs for full-integer int8 (default 200)")
+    parser.add_argument("--untrained", action="store_true",
+                        help="export a zoo entry's untrained generator, to try the pipeline")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the artifacts of an existing output folder")
+    return parser
+
+
+def _batch_sizes(text):
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"--batch-sizes must be positive integers like 1,8; got {text!r}.")
+    return sizes
+
+
+def _tflite_batch(text):
+    if text == "dynamic":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"--tflite-batch must be a positive integer or 'dynamic'; got {text!r}.")
+    return int(text)
+
+
+def _default_out(source):
+    path = Path(source)
+    return path / "export" if path.is_dir() else Path("exports") / source
+
+
+def _set_tensorflow_threads(threads):
+    # Only possible before TensorFlow runs its first op; the references then use the
+    # same thread count as the runtimes.
+    if threads is None:
+        return
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass  # TensorFlow already running (main() called in-process): the report says so
+
+
+def _print_report(manifest, out):
+    source = manifest["source"]
+    what = source.get("run") or source.get("entry") or source.get("name")
+    trained = {True: "trained", False: "UNTRAINED weights", None: "weights as given"}[
+        source.get("trained")]
+    print(f"Exported {what} ({trained}) to {out}")
+    rows = [("artifact", "precision", "batch", "size", "parity")]
+    rows += [(r["file"], r["precision"], "dynamic" if r["batch"] is None else str(r["batch"]),
+              f"{r['size_bytes'] / 1024:.0f} KiB", r["parity"]["summary"])
+             for r in manifest["artifacts"]]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)), row[4])
+    for failure in manifest["failed_conversions"]:
+        print(f"FAIL {failure['file']}: conversion failed: {failure['error']}")
+    for note in manifest["skipped"]:
+        print(f"skipped {note}")
+    print(f"Manifest: {Path(out) / 'manifest.json'}")
+    if "latency" in manifest:
+        from export.latency import format_console
+
+        print()
+        print(format_console(manifest["latency"]))
+    if not manifest["passed"]:
+        print("Some artifacts FAILED parity or conversion; they are marked failing in the "
+              "manifest and export.runtime refuses them.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Latency of every artifact beside the Keras generator it came from, in one process.
+
+A TFLite file with a fixed batch of 1 serves a batch of 8 as 8 invocations; the
+table says so ("8 (8 calls)"), and that time is what a device would spend.
+
+References: Keras `predict`, a direct Keras call and a `tf.function` of the same
+generator. All candidates take the same NumPy batch and return NumPy (the Keras
+ones convert their tensor), are warmed up, then timed one call at a time, alternating
+(see `export.runtime.measure`). The report recommends the fastest artifact that
+passed parity and flags quantized artifacts slower than float32 in their runtime.
+"""
+
+import os
+
+from export import runtime
+
+SLOWER_MARGIN = 1.05
+
+
+def default_threads():
+    return os.cpu_count() or 1
+
+
+def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmup=10,
+              runs=100, budget_s=5.0, seed=0):
+    """Latency rows for `artifacts` (manifest records in `folder`) and the references."""
+    import keras
+    import tensorflow as tf
+
+    threads = threads or default_threads()
+    model = source.model
+    spec = tf.TensorSpec((None, *source.input_shape), tf.float32)
+    graph_call = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+    loaded = {record["file"]: runtime.load(os.path.join(folder, record["file"]), threads,
+                                           check=False)
+              for record in artifacts}
+    by_file = {record["file"]: record for record in artifacts}
+    rows = []
+    for batch in batch_sizes:
+        x = source.inputs(batch, seed)
+        calls = {
+            "keras predict": lambda: model.predict(x, batch_size=len(x), verbose=0),
+            "keras call": lambda: keras.ops.convert_to_numpy(model(x, training=False)),
+            "tf.function": lambda: graph_call(x).numpy(),
+        }
+        # A fixed-batch file serves whole multiples of its batch only.
+        calls.update({name: (lambda g=g: g(x)) for name, g in loaded.items()
+                      if not by_file[name].get("batch") or batch % by_file[name]["batch"] == 0})
+        timings = runtime.measure(calls, warmup=warmup, runs=runs, budget_s=budget_s)
+        for name, seconds in timings.items():
+            stats = runtime.latency_stats(seconds, batch)
+            if name in by_file:
+                record = by_file[name]
+                row = {"name": name, "runtime": record["runtime"],
+                       "precision": record["precision"], "file_batch": record.get("batch"),
+                       "size_bytes": record["size_bytes"],
+                       "parity_passed": record["parity"]["passed"]}
+            else:
+                row = {"name": name, "runtime": "tensorflow", "precision": "float32",
+                       "file_batch": None, "size_bytes": None, "parity_passed": None}
+            rows.append({**row, "batch": batch, **stats})
+    return {"threads": threads,
+            "tensorflow_intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+            "warmup": warmup, "max_runs": runs, "rows": rows,
+            "recommended": recommend(rows), "flags": slow_quantized(rows)}
+
+
+def recommend(rows):
+    """Per batch size: the fastest artifact (p50) that passed parity, or None."""
+    best = {}
+    for row in rows:
+        if row["parity_passed"]:
+            current = best.get(row["batch"])
+            if current is None or row["p50_ms"] < current["p50_ms"]:
+                best[row["batch"]] = row
+    return {str(batch): {"file": row["name"], "runtime": row["runtime"],
+                         "precision": row["precision"], "p50_ms": row["p50_ms"]}
+            for batch, row in sorted(best.items())}
+
+
+def slow_quantized(rows):
+    """Warnings for quantized artifacts slower than float32 in their own runtime."""
+    float32 = {(r["runtime"], r["batch"]): r for r in rows
+               if r["parity_passed"] is not None and r["precision"] == "float32"}
+    flags = []
+    for row in rows:
+        base = float32.get((row["runtime"], row["batch"]))
+        if row["parity_passed"] is None or row["precision"] == "float32" or base is None:
+            continue
+        # 5% margin: timing noise alone should not raise a flag.
+        if row["p50_ms"] > SLOWER_MARGIN * base["p50_ms"]:
+            flags.append(f"{row['name']} ({row['precision']}) is {row['p50_ms'] / base['p50_ms']:.1f}x "
+                         f"slower than {base['name']} (float32) at batch {row['batch']}: "
+                         f"{row['p50_ms']:.3f} ms vs {base['p50_ms']:.3f} ms")
+    return flags
+
+
+def table_rows(report):
+    """Rows for a Markdown or console table, references first, fastest first."""
+    out = []
+    for row in sorted(report["rows"], key=lambda r: (r["batch"], r["runtime"] != "tensorflow",
+                                                     r["p50_ms"])):
+        size = "-" if row["size_bytes"] is None else _size(row["size_bytes"])
+        parity = {None: "reference", True: "pass", False: "FAIL"}[row["parity_passed"]]
+        calls = row["batch"] // row["file_batch"] if row.get("file_batch") else 1
+        batch = f"{row['batch']} ({calls} calls)" if calls > 1 else str(row["batch"])
+        out.append([row["name"], row["runtime"], row["precision"], batch,
+                    f"{row['p50_ms']:.3f}", f"{row['p90_ms']:.3f}", f"{row['p99_ms']:.3f}",
+                    f"{row['samples_per_s']:.0f}", size, parity])
+    return out
+
+
+TABLE_HEADER = ["artifact", "runtime", "precision", "batch", "p50 ms", "p90 ms", "p99 ms",
+                "samples/s", "size", "parity"]
+
+
+def format_console(report):
+    rows = [TABLE_HEADER] + [[str(c) for c in row] for row in table_rows(report)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADER))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    lines.append(f"threads: {report['threads']} (runtimes); TensorFlow intra-op "
+                 f"{report['tensorflow_intra_op_threads'] or 'default (all cores)'}")
+    for batch, pick in report["recommended"].items():
+        lines.append(f"recommended at batch {batch}: {pick['file']} ({pick['runtime']}, "
+                     f"{pick['precision']}, p50 {pick['p50_ms']:.3f} ms)")
+    lines += [f"warning: {flag}" for flag in report["flags"]]
+    return "\n".join(lines)
+
+
+def _size(num_bytes):
+    return f"{num_bytes / 1024:.0f} KiB" if num_bytes < 1 << 20 else f"{num_bytes / 2**20:.2f} MiB"
+
+
+def speed_ratio(report, name, reference, batch):
+    """p50 of `name` over p50 of `reference` at `batch` (e.g. ONNX over tf.function)."""
+    p50 = {(r["name"], r["batch"]): r["p50_ms"] for r in report["rows"]}
+    return p50[(name, batch)] / p50[(reference, batch)]

@@ -1,0 +1,69 @@
+"""manifest.json: what was exported, from what, and how each artifact did.
+
+Beside the artifacts: the source (run folder or zoo entry, trained or not), the
+input (name, shape, distribution), the output (shape, value range), one record per
+artifact (format, quantization, size, sha256, parity) and the library versions.
+`export.runtime.verify(folder)` checks the files against it without TensorFlow.
+"""
+
+import datetime
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from export.runtime import MANIFEST_FILE, read_manifest, sha256_of, verify
+
+FORMAT_VERSION = 1
+LIBRARIES = ("ganzoo", "tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert",
+             "numpy")
+
+__all__ = ["MANIFEST_FILE", "build", "artifact_record", "write", "read_manifest", "verify",
+           "library_versions"]
+
+
+def build(source, artifacts):
+    """The manifest of `source`'s artifacts (records from `artifact_record`)."""
+    batch = None  # the batch dimension is dynamic in every artifact
+    return {
+        "format_version": FORMAT_VERSION,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "source": source.origin,
+        "generator": {"name": source.model.name, "kind": source.kind,
+                      "parameters": int(source.model.count_params())},
+        "input": {"name": source.input_name, "shape": [batch, *source.input_shape],
+                  "dtype": "float32", "distribution": source.distribution},
+        "output": {"shape": [batch, *source.output_shape], "dtype": "float32",
+                   "range": source.output_range()},
+        "artifacts": artifacts,
+        "versions": library_versions(),
+    }
+
+
+def artifact_record(path, facts, parity):
+    """One artifact's entry: its file, conversion facts, size, sha256 and parity."""
+    path = Path(path)
+    return {"file": path.name, **facts, "size_bytes": path.stat().st_size,
+            "sha256": sha256_of(path), "parity": parity}
+
+
+def write(folder, manifest):
+    path = Path(folder) / MANIFEST_FILE
+    path.write_text(json.dumps(manifest, indent=2, default=_to_json) + "\n")
+    return path
+
+
+def library_versions():
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _to_json(value):
+    if hasattr(value, "item"):  # NumPy scalars
+        return value.item()
+    raise TypeError(f"Cannot record {type(value).__name__} in a manifest.")

@@ -1,0 +1,65 @@
+"""ONNX export through Keras' `model.export(format="onnx")` (tf2onnx underneath).
+
+The batch dimension stays dynamic (named `batch`), the input is named `z` (latent
+generators) or `image` (translators), the output `output`. ONNX artifacts are
+float32: quantized flavours are TFLite's (see tflite_format.py).
+"""
+
+import contextlib
+import logging
+import warnings
+
+MIN_OPSET, MAX_OPSET = 13, 18
+DEFAULT_OPSET = 17
+OUTPUT_NAME = "output"
+
+
+def check_opset(opset):
+    if not isinstance(opset, int) or not MIN_OPSET <= opset <= MAX_OPSET:
+        raise ValueError(f"ONNX opset must be an integer from {MIN_OPSET} to {MAX_OPSET} "
+                         f"(tf2onnx's and Keras' limit); got {opset!r}.")
+    return opset
+
+
+def export_onnx(source, path, opset=DEFAULT_OPSET):
+    """Write `source`'s generator to `path` as ONNX; returns the facts for the manifest."""
+    import onnx
+    import tensorflow as tf
+
+    check_opset(opset)
+    spec = tf.TensorSpec((None, *source.input_shape), tf.float32, name=source.input_name)
+    with _quiet():
+        source.model.export(str(path), format="onnx", input_signature=[spec],
+                            opset_version=opset, verbose=False)
+    model = onnx.load(str(path))
+    _name_interface(model.graph)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return {"format": "onnx", "runtime": "onnxruntime", "quantization": "none",
+            "precision": "float32", "batch": None, "opset": opset}
+
+
+def _name_interface(graph):
+    """Name the output and the dynamic batch dimension, whatever tf2onnx called them."""
+    old = graph.output[0].name
+    for node in graph.node:
+        for i, name in enumerate(node.output):
+            if name == old:
+                node.output[i] = OUTPUT_NAME
+    graph.output[0].name = OUTPUT_NAME
+    for value in (graph.input[0], graph.output[0]):
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+
+
+@contextlib.contextmanager
+def _quiet():
+    # tf2onnx logs every rewrite at INFO, and Keras' numpy-2 patch warns once.
+    logger = logging.getLogger("tf2onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            yield
+    finally:
+        logger.setLevel(level)

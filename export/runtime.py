@@ -1,0 +1,288 @@
+"""Run exported generators without TensorFlow: ONNX Runtime or LiteRT, and NumPy.
+
+This file imports neither tensorflow nor keras, and nothing else from ganzoo, so it
+can be copied alone to a phone-class board that has `numpy` and `onnxruntime` and/or
+`ai-edge-litert` (each imported only when an artifact of its format is loaded).
+
+    from export import runtime                # or `import runtime` after copying the file
+    generator = runtime.load("out/generator.onnx", threads=2)
+    images = generator(z)                     # z: float32 (batch, latent_dim) -> NumPy array
+    runtime.verify("out")                     # every file's sha256 against out/manifest.json
+
+    python runtime.py out [--batch-sizes 1,8] [--threads 2]   # latency of every artifact
+
+`load` checks the file against the `manifest.json` beside it when there is one: a
+tampered file (sha256 mismatch) or an artifact that failed parity at export time is
+refused with an error, never run silently.
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+MANIFEST_FILE = "manifest.json"
+FORMAT_OF_SUFFIX = {".onnx": "onnx", ".tflite": "tflite"}
+
+
+class IntegrityError(ValueError):
+    """An artifact does not match its manifest (changed, truncated or missing)."""
+
+
+# ------------------------------------------------------------------------ integrity
+
+def sha256_of(path):
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(folder):
+    path = Path(folder) / MANIFEST_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder} has no {MANIFEST_FILE}: not an export folder.")
+    return json.loads(path.read_text())
+
+
+def verify(folder):
+    """Check every artifact listed in `folder`'s manifest; returns the manifest.
+
+    Raises `IntegrityError` naming each file that is missing or whose size or sha256
+    differs from the manifest.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    problems = [problem for entry in manifest["artifacts"]
+                if (problem := _check_entry(folder, entry))]
+    if problems:
+        raise IntegrityError(f"{folder}: " + "; ".join(problems))
+    return manifest
+
+
+def _check_entry(folder, entry):
+    path = folder / entry["file"]
+    if not path.is_file():
+        return f"{entry['file']} is missing"
+    if path.stat().st_size != entry["size_bytes"] or sha256_of(path) != entry["sha256"]:
+        return (f"{entry['file']} does not match its manifest sha256 "
+                f"(changed after export; re-export it)")
+    return None
+
+
+def _manifest_entry(path):
+    """The manifest entry of `path` if a manifest beside it lists it, else None."""
+    if not (path.parent / MANIFEST_FILE).is_file():
+        return None
+    manifest = read_manifest(path.parent)
+    return next((e for e in manifest["artifacts"] if e["file"] == path.name), None)
+
+
+# -------------------------------------------------------------------------- loading
+
+def load(path, threads=None, check=True, allow_failing=False):
+    """An exported generator, callable on a NumPy batch.
+
+    Args:
+        path: an `.onnx` or `.tflite` file.
+        threads: intra-op threads of the runtime (None: the runtime's default).
+        check: verify the file's sha256 against the manifest beside it, if any.
+        allow_failing: load an artifact that failed parity at export time anyway.
+    """
+    path = Path(path)
+    fmt = FORMAT_OF_SUFFIX.get(path.suffix)
+    if fmt is None:
+        raise ValueError(f"{path}: unsupported artifact format {path.suffix!r}; "
+                         f"expected one of {sorted(FORMAT_OF_SUFFIX)}.")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist.")
+    if check:
+        entry = _manifest_entry(path)
+        if entry is not None:
+            problem = _check_entry(path.parent, entry)
+            if problem:
+                raise IntegrityError(f"{path.parent}: {problem}")
+            if not entry.get("parity", {}).get("passed", True) and not allow_failing:
+                raise ValueError(f"{path} failed parity at export time "
+                                 f"({entry['parity'].get('summary', 'see manifest')}); "
+                                 "pass allow_failing=True to run it anyway.")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1; got {threads}.")
+    return OnnxGenerator(path, threads) if fmt == "onnx" else LiteRTGenerator(path, threads)
+
+
+class OnnxGenerator:
+    """An ONNX artifact run by ONNX Runtime on the CPU."""
+
+    format = "onnx"
+    runtime = "onnxruntime"
+
+    def __init__(self, path, threads=None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads is not None:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        self.path, self.threads = Path(path), threads
+        self.session = ort.InferenceSession(str(path), options,
+                                            providers=["CPUExecutionProvider"])
+        self.input_name = self.session.get_inputs()[0].name
+        self.output_name = self.session.get_outputs()[0].name
+
+    def __call__(self, inputs):
+        feed = {self.input_name: np.ascontiguousarray(inputs, dtype=np.float32)}
+        return self.session.run([self.output_name], feed)[0]
+
+
+class LiteRTGenerator:
+    """A TFLite artifact run by the LiteRT interpreter (XNNPACK where it applies).
+
+    A file with a fixed batch size (`batch`, 1 for ganzoo's TFLite files) runs a larger
+    batch that is a multiple of it as consecutive invocations; a dynamic-batch file
+    (`batch` None) is resized to each new batch size.
+    """
+
+    format = "tflite"
+    runtime = "litert"
+
+    def __init__(self, path, threads=None):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path, self.threads = Path(path), threads
+        self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        signatures = self.interpreter.get_signature_list()
+        signature = next(iter(signatures.values()), None) if signatures else None
+        self._input = self.interpreter.get_input_details()[0]
+        self._output = self.interpreter.get_output_details()[0]
+        self.input_name = signature["inputs"][0] if signature else self._input["name"]
+        dynamic = self._input["shape_signature"][0] == -1
+        self.batch = None if dynamic else int(self._input["shape"][0])
+        self._shape = None
+        if not dynamic:
+            self.interpreter.allocate_tensors()
+            self._shape = tuple(self._input["shape"])
+
+    def __call__(self, inputs):
+        inputs = np.asarray(inputs, dtype=np.float32)
+        if self.batch is None or len(inputs) == self.batch:
+            return self._invoke(inputs)
+        if len(inputs) % self.batch:
+            raise ValueError(f"{self.path.name} was converted for batches of {self.batch}; "
+                             f"got a batch of {len(inputs)}, not a multiple of it.")
+        return np.concatenate([self._invoke(inputs[i:i + self.batch])
+                               for i in range(0, len(inputs), self.batch)])
+
+    def _invoke(self, inputs):
+        if inputs.shape != self._shape:
+            # A dynamic batch dimension: resize once per new shape, not per call.
+            self.interpreter.resize_tensor_input(self._input["index"], inputs.shape)
+            self.interpreter.allocate_tensors()
+            self._shape = inputs.shape
+            self._input = self.interpreter.get_input_details()[0]
+            self._output = self.interpreter.get_output_details()[0]
+        self.interpreter.set_tensor(self._input["index"], _quantize(inputs, self._input))
+        self.interpreter.invoke()
+        return _dequantize(self.interpreter.get_tensor(self._output["index"]), self._output)
+
+
+def _quantize(values, detail):
+    # Artifacts written by ganzoo keep float32 inputs; integer inputs are supported
+    # for files converted elsewhere with inference_input_type=int8.
+    if detail["dtype"] == np.float32:
+        return values
+    scale, zero_point = detail["quantization"]
+    info = np.iinfo(detail["dtype"])
+    return np.clip(np.round(values / scale + zero_point), info.min, info.max).astype(detail["dtype"])
+
+
+def _dequantize(values, detail):
+    if values.dtype == np.float32:
+        return values
+    scale, zero_point = detail["quantization"]
+    return ((values.astype(np.float32) - zero_point) * scale).astype(np.float32)
+
+
+# -------------------------------------------------------------------------- latency
+
+def latency_stats(seconds, batch_size):
+    """p50/p90/p99 latency in milliseconds and throughput of timed calls."""
+    ms = np.asarray(seconds) * 1000.0
+    p50, p90, p99 = np.percentile(ms, [50, 90, 99])
+    return {"p50_ms": float(p50), "p90_ms": float(p90), "p99_ms": float(p99),
+            "mean_ms": float(ms.mean()), "runs": int(ms.size),
+            "samples_per_s": float(batch_size * 1000.0 / p50)}
+
+
+def measure(calls, warmup=10, runs=100, rounds=5, budget_s=10.0, min_runs=20):
+    """Time each zero-argument callable of `calls` (a dict); returns name -> seconds list.
+
+    Each callable is warmed up, then timed one call at a time, the callables
+    alternating over `rounds` so that drift in machine load hits all of them alike.
+    A slow callable gets fewer runs (at least `min_runs`) to stay near `budget_s`.
+    """
+    planned = {}
+    for name, call in calls.items():
+        start = time.perf_counter()
+        for _ in range(max(warmup, 1)):
+            call()
+        per_call = (time.perf_counter() - start) / max(warmup, 1)
+        planned[name] = int(min(runs, max(min_runs, budget_s // max(per_call, 1e-9))))
+    timings = {name: [] for name in calls}
+    for round_index in range(rounds):
+        for name, call in calls.items():
+            share = planned[name] // rounds + (round_index < planned[name] % rounds)
+            for _ in range(share):
+                start = time.perf_counter()
+                call()
+                timings[name].append(time.perf_counter() - start)
+    return timings
+
+
+def benchmark(generators, input_shape, batch_sizes=(1, 8), seed=0, **measure_kwargs):
+    """Latency rows of loaded generators (name -> generator) at each batch size."""
+    rows = []
+    for batch in batch_sizes:
+        inputs = np.random.default_rng(seed).standard_normal((batch, *input_shape))
+        inputs = inputs.astype(np.float32)
+        calls = {name: (lambda g=g: g(inputs)) for name, g in generators.items()}
+        for name, seconds in measure(calls, **measure_kwargs).items():
+            rows.append({"name": name, "batch": batch, **latency_stats(seconds, batch)})
+    return rows
+
+
+# ---------------------------------------------------------------------- entry point
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Latency of every artifact of an export "
+                                                 "folder, without TensorFlow.")
+    parser.add_argument("folder", help="an export folder with manifest.json")
+    parser.add_argument("--batch-sizes", default="1,8", help="comma-separated (default 1,8)")
+    parser.add_argument("--threads", type=int, default=None, help="runtime threads")
+    parser.add_argument("--runs", type=int, default=100, help="timed runs per artifact")
+    args = parser.parse_args(argv)
+    try:
+        manifest = verify(args.folder)
+        batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+        generators = {entry["file"]: load(Path(args.folder) / entry["file"], args.threads)
+                      for entry in manifest["artifacts"] if entry["parity"]["passed"]}
+    except (ValueError, FileNotFoundError, ImportError) as error:
+        print(f"runtime: error: {error}", file=sys.stderr)
+        return 2
+    input_shape = manifest["input"]["shape"][1:]
+    print(f"{'artifact':34} {'batch':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
+    for row in benchmark(generators, input_shape, batch_sizes, runs=args.runs):
+        print(f"{row['name']:34} {row['batch']:>5} {row['p50_ms']:8.3f} {row['p90_ms']:8.3f} "
+              f"{row['p99_ms']:8.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""What to export: a Keras generator, a run folder or a zoo entry, with its input described.
+
+A latent generator maps `(batch, latent_dim)` vectors drawn from the GAN's prior,
+N(0, 1), to samples; its input is named `z`. A translator (CycleGAN's generators)
+maps images to images; its input is named `image` and its inputs for calibration and
+parity are real images.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+# The prior every ganzoo variant samples its training noise from (GAN.sample_latent).
+LATENT_PRIOR = {"type": "normal", "mean": 0.0, "std": 1.0}
+
+
+@dataclasses.dataclass
+class Source:
+    """A generator ready to export, with where it came from and what it takes."""
+
+    model: object                 # keras.Model
+    kind: str                     # "latent" or "translator"
+    origin: dict                  # recorded in the manifest: type, run / entry, trained
+    images: np.ndarray = None     # real images in the input range (translators)
+
+    @property
+    def input_name(self):
+        return "z" if self.kind == "latent" else "image"
+
+    @property
+    def input_shape(self):
+        return tuple(int(d) for d in self.model.input_shape[1:])
+
+    @property
+    def output_shape(self):
+        return tuple(int(d) for d in self.model.output_shape[1:])
+
+    @property
+    def distribution(self):
+        if self.kind == "latent":
+            return dict(LATENT_PRIOR)
+        return {"type": "images", "range": [-1.0, 1.0], "count": int(len(self.images))}
+
+    def inputs(self, num, seed):
+        """`num` inputs from the generator's own input distribution, fixed by `seed`."""
+        rng = np.random.default_rng(seed)
+        if self.kind == "latent":
+            return rng.standard_normal((num, *self.input_shape)).astype(np.float32)
+        picks = rng.choice(len(self.images), size=num, replace=num > len(self.images))
+        return self.images[picks].astype(np.float32)
+
+    def predict(self, inputs, batch_size=64):
+        """The Keras generator's outputs in inference mode, as NumPy."""
+        import keras
+
+        chunks = [self.model(inputs[i:i + batch_size], training=False)
+                  for i in range(0, len(inputs), batch_size)]
+        return np.concatenate([keras.ops.convert_to_numpy(c) for c in chunks], axis=0)
+
+    def output_range(self):
+        """Declared value range of the output ([-1, 1] after tanh), or None if unbounded."""
+        return _declared_range(self.model)
+
+
+def resolve(source, untrained=False, images=None):
+    """A `Source` from a keras.Model, a run folder or a zoo entry name.
+
+    Args:
+        source: a `keras.Model`, a run folder path, or a zoo entry name.
+        untrained: for a zoo entry without shipped weights, export its freshly
+            initialised generator (to try the pipeline); recorded as untrained.
+        images: real images in [-1, 1] for a translator's calibration and parity.
+    """
+    import keras
+
+    if isinstance(source, keras.Model):
+        return describe(source, {"type": "keras", "name": source.name, "trained": None}, images)
+    if not isinstance(source, (str, Path)):
+        raise ValueError("The source must be a keras.Model, a run folder or a zoo entry "
+                         f"name; got {type(source).__name__}.")
+    path = Path(source)
+    if path.is_dir():
+        return _from_run(path, images)
+    if path.exists() or len(path.parts) > 1 or str(source).startswith("."):
+        raise ValueError(f"Run folder {source} does not exist (or is not a folder).")
+    return _from_entry(str(source), untrained, images)
+
+
+def _from_run(run_dir, images):
+    import keras
+    import yaml
+    from ganzoo import runs
+
+    generator_file = run_dir / runs.GENERATOR_FILE
+    if not generator_file.is_file():
+        raise ValueError(f"{run_dir} is not a ganzoo run folder: it has no {runs.GENERATOR_FILE}.")
+    model = keras.saving.load_model(generator_file, compile=False)
+    config_file = run_dir / runs.CONFIG_FILE
+    config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
+    metadata = runs.read_metadata(run_dir) if (run_dir / runs.METADATA_FILE).is_file() else {}
+    origin = {"type": "run", "run": str(run_dir), "entry": config.get("name"), "trained": True,
+              "data": (config.get("data") or {}).get("source"),
+              "generator_steps": metadata.get("generator_steps"),
+              "epochs": metadata.get("epochs")}
+    if images is None and _is_translator(model) and config.get("data"):
+        images = _images_of(config["data"])
+    return describe(model, origin, images)
+
+
+def _from_entry(name, untrained, images):
+    from ganzoo import zoo
+
+    config = zoo.get_entry(name)  # unknown names fail here, with suggestions
+    if untrained:
+        gan = zoo.load(name, pretrained=False)
+        origin = {"type": "entry", "entry": name, "trained": False,
+                  "data": config["data"]["source"]}
+    else:
+        try:
+            gan = zoo.load(name, pretrained=True)
+        except ValueError:
+            raise ValueError(
+                f"Zoo entry {name!r} ships no pretrained weights to export yet: train it with "
+                f"`ganzoo train {name} --run-dir DIR` and export DIR, or pass --untrained "
+                "(untrained=True) to try the pipeline on random weights.") from None
+        origin = {"type": "entry", "entry": name, "trained": True,
+                  "data": config["data"]["source"]}
+    if images is None and _is_translator(gan.generator):
+        images = _images_of(config["data"])
+    return describe(gan.generator, origin, images)
+
+
+def _images_of(data):
+    from ganzoo.data import load_arrays
+
+    images, _ = load_arrays(data["source"], data.get("image_size"), split="all",
+                            channels=data.get("channels"))
+    return images
+
+
+def describe(model, origin, images=None):
+    """Check that `model` is a latent or image-to-image generator; returns a `Source`."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"Expected a keras.Model generator; got {type(model).__name__}.")
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError(f"{model.name} is not a generator: it has {len(model.inputs)} inputs "
+                         f"and {len(model.outputs)} outputs; expected one of each.")
+    in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
+    if any(d is None for d in in_shape[1:] + out_shape[1:]):
+        raise ValueError(f"{model.name}: only the batch dimension may be unknown; input shape "
+                         f"{in_shape}, output shape {out_shape}.")
+    if len(in_shape) == 2 and out_shape[1:] != (1,):
+        kind = "latent"
+    elif len(in_shape) == 4 and len(out_shape) == 4:
+        kind = "translator"
+    else:
+        raise ValueError(
+            f"{model.name} is not a generator: it maps {in_shape} to {out_shape}. Export takes "
+            "latent generators ((batch, latent_dim) -> samples) and image-to-image translators; "
+            "a model with one output value per sample looks like a discriminator.")
+    if kind == "translator":
+        if images is None:
+            raise ValueError(f"{model.name} translates images: pass real images (images=...) "
+                             "for calibration and parity.")
+        images = np.asarray(images, np.float32)
+        if images.shape[1:] != in_shape[1:]:
+            raise ValueError(f"Images of shape {images.shape[1:]} do not fit {model.name}'s "
+                             f"input {in_shape[1:]}.")
+    return Source(model=model, kind=kind, origin=origin, images=images)
+
+
+def _is_translator(model):
+    return len(model.input_shape) == 4 and len(model.output_shape) == 4
+
+
+def _declared_range(model):
+    # Walk back over shape-only layers (Reshape, Flatten) to the last activation.
+    for layer in reversed(model.layers):
+        activation = getattr(layer, "activation", None)
+        if activation is None:
+            if layer.weights or type(layer).__name__ not in ("Reshape", "Flatten", "Identity"):
+                return None
+            continue
+        name = getattr(activation, "__name__", str(activation))
+        return {"tanh": [-1.0, 1.0], "sigmoid": [0.0, 1.0]}.get(name)
+    return None

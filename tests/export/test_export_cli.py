@@ -1,0 +1,88 @@
+"""`ganzoo-export` on a run folder, end to end, and the latency report."""
+
+import json
+
+import pytest
+
+import ganzoo
+from export import latency, parity
+from export.cli import main
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    gan = ganzoo.DCGAN(image_shape=(8, 8, 1), latent_dim=8, base_filters=8, seed=0)
+    gan.compile()
+    return ganzoo.runs.save_run(gan, tmp_path_factory.mktemp("runs") / "tiny",
+                                config={"name": "tiny-dcgan"}, metadata={"epochs": 0})
+
+
+def test_export_a_run_folder_with_benchmark(tiny_run, tmp_path, capsys):
+    out = tmp_path / "export"
+    argv = [str(tiny_run), "--formats", "onnx,tflite", "--quantize", "none,float16,int8",
+            "--out", str(out), "--bench", "--batch-sizes", "1,2", "--runs", "5", "--warmup", "1", "--threads", "1",
+            "--calibration-samples", "8"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["source"]["type"] == "run" and manifest["source"]["entry"] == "tiny-dcgan"
+    assert manifest["source"]["trained"] is True
+    assert sorted(a["file"] for a in manifest["artifacts"]) == [
+        "generator.onnx", "generator_float16.tflite", "generator_float32.tflite",
+        "generator_int8.tflite"]
+    report = manifest["latency"]
+    assert report["threads"] == 1
+    names = {(row["name"], row["batch"]) for row in report["rows"]}
+    for name in ("keras predict", "keras call", "tf.function", "generator.onnx",
+                 "generator_int8.tflite"):
+        assert {(name, 1), (name, 2)} <= names
+    assert set(report["recommended"]) == {"1", "2"}
+    for pick in report["recommended"].values():
+        assert pick["file"] in {a["file"] for a in manifest["artifacts"]}
+    assert "p50 ms" in printed and "recommended at batch 1" in printed
+    assert "skipped onnx: float16, int8" in printed
+    # Again into the same folder: refused without --overwrite, replaced with it.
+    assert main(argv) == 2
+    assert main([str(tiny_run), "--formats", "onnx", "--quantize", "none", "--out", str(out),
+                 "--overwrite"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [a["file"] for a in manifest["artifacts"]] == ["generator.onnx"]
+    assert not (out / "generator_int8.tflite").exists()  # the earlier export's files went
+
+
+def test_a_failing_artifact_makes_the_command_fail(tiny_run, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(parity.MAX_ABS, "float32", 0.0)
+    assert main([str(tiny_run), "--formats", "onnx", "--quantize", "none",
+                 "--out", str(tmp_path / "x")]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_untrained_entry_export_is_marked_untrained(tmp_path, capsys, monkeypatch):
+    assert main(["vanilla-digits", "--untrained", "--formats", "onnx", "--quantize", "none",
+                 "--out", str(tmp_path / "v")]) == 0
+    assert "UNTRAINED" in capsys.readouterr().out
+    manifest = json.loads((tmp_path / "v" / "manifest.json").read_text())
+    assert manifest["source"] == {"type": "entry", "entry": "vanilla-digits", "trained": False,
+                                  "data": "digits"}
+
+
+def _row(name, runtime, precision, batch, p50, passed=True):
+    return {"name": name, "runtime": runtime, "precision": precision, "batch": batch,
+            "p50_ms": p50, "parity_passed": passed}
+
+
+def test_recommendation_is_the_fastest_passing_artifact():
+    rows = [_row("tf.function", "tensorflow", "float32", 1, 0.5, None),
+            _row("a.onnx", "onnxruntime", "float32", 1, 1.0),
+            _row("fast_but_failing.tflite", "litert", "int8", 1, 0.1, False),
+            _row("b.tflite", "litert", "float32", 1, 2.0)]
+    assert latency.recommend(rows)["1"]["file"] == "a.onnx"
+
+
+def test_quantized_slower_than_float32_in_its_runtime_is_flagged():
+    rows = [_row("f32.tflite", "litert", "float32", 1, 1.0),
+            _row("dyn.tflite", "litert", "dynamic-int8", 1, 50.0),
+            _row("int8.tflite", "litert", "int8", 1, 0.6),
+            _row("g.onnx", "onnxruntime", "float32", 1, 0.3)]
+    flags = latency.slow_quantized(rows)
+    assert len(flags) == 1 and flags[0].startswith("dyn.tflite (dynamic-int8) is 50.0x slower")

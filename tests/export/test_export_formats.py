@@ -1,0 +1,100 @@
+"""Every generator family and zoo entry exports to ONNX and each TFLite flavour, in parity."""
+
+import numpy as np
+import pytest
+
+import ganzoo
+from export import runtime
+from export.parity import MAX_ABS
+from export.pipeline import FILE_NAMES
+from export_cases import FAMILIES, exported, latent_or_images
+
+CASES = [*FAMILIES, *ganzoo.list_entries()]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_format_and_flavour_is_written_and_passes(case):
+    _, folder, manifest = exported(case)
+    assert manifest["passed"], [a["parity"]["summary"] for a in manifest["artifacts"]]
+    assert not manifest["failed_conversions"]
+    assert sorted(a["file"] for a in manifest["artifacts"]) == sorted(FILE_NAMES.values())
+    for artifact in manifest["artifacts"]:
+        assert (folder / artifact["file"]).is_file()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_float_artifacts_match_keras_within_bounds(case):
+    generator, folder, manifest = exported(case)
+    inputs = latent_or_images(generator, 8, seed=123)  # not the export's parity inputs
+    reference = np.asarray(generator(inputs, training=False))
+    for artifact in manifest["artifacts"]:
+        bound = MAX_ABS.get(artifact["precision"])
+        if bound is None:
+            continue  # int8 flavours are judged as images (test_export_parity.py)
+        outputs = runtime.load(folder / artifact["file"])(inputs)
+        assert np.max(np.abs(outputs - reference)) <= bound, artifact["file"]
+        assert artifact["parity"]["max_abs_diff"] <= bound
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_input_is_named_for_its_kind(case):
+    generator, folder, manifest = exported(case)
+    expected = "z" if len(generator.input_shape) == 2 else "image"
+    assert manifest["input"]["name"] == expected
+    for artifact in manifest["artifacts"]:
+        assert runtime.load(folder / artifact["file"]).input_name == expected
+
+
+@pytest.mark.parametrize("case", ["dcgan", "resnet-translator"])
+@pytest.mark.parametrize("file", ["generator.onnx", "generator_int8.tflite"])
+def test_batch_1_and_8_run_from_one_file(case, file):
+    generator, folder, _ = exported(case)
+    artifact = runtime.load(folder / file)
+    inputs = latent_or_images(generator, 8)
+    both = [artifact(inputs[:1]), artifact(inputs), artifact(inputs[:1])]
+    assert [b.shape for b in both] == [(1, *generator.output_shape[1:]),
+                                       (8, *generator.output_shape[1:]),
+                                       (1, *generator.output_shape[1:])]
+    np.testing.assert_allclose(both[0], both[1][:1], atol=1e-5)
+    np.testing.assert_array_equal(both[0], both[2])
+
+
+def test_onnx_batch_dimension_is_dynamic_and_opset_recorded():
+    import onnx
+
+    _, folder, manifest = exported("dcgan")
+    model = onnx.load(str(folder / "generator.onnx"))
+    assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    assert model.graph.output[0].name == "output"
+    opsets = {o.domain: o.version for o in model.opset_import}
+    record = next(a for a in manifest["artifacts"] if a["format"] == "onnx")
+    assert opsets[""] == record["opset"] == 17
+
+
+def test_tflite_files_have_a_fixed_batch_of_1_and_onnx_a_dynamic_one():
+    _, folder, manifest = exported("dcgan")
+    batches = {a["file"]: a["batch"] for a in manifest["artifacts"]}
+    assert batches.pop("generator.onnx") is None
+    assert set(batches.values()) == {1}
+    assert runtime.load(folder / "generator_float32.tflite").batch == 1
+
+
+@pytest.mark.parametrize("tflite_batch, runs, refused", [(None, [1, 3, 8], None),
+                                                          (4, [4, 8], 6)])
+def test_tflite_batch_option(tmp_path, tflite_batch, runs, refused):
+    from export import export_generator
+
+    generator = ganzoo.nets.dcgan_generator(8, (8, 8, 1), base_filters=8)
+    manifest = export_generator(generator, tmp_path, formats="tflite", quantize="none,int8",
+                                tflite_batch=tflite_batch, calibration_samples=8)
+    assert manifest["passed"]
+    assert {a["batch"] for a in manifest["artifacts"]} == {tflite_batch}
+    artifact = runtime.load(tmp_path / "generator_float32.tflite")
+    assert artifact.batch == tflite_batch
+    z = np.random.default_rng(0).standard_normal((8, 8)).astype("float32")
+    reference = np.asarray(generator(z, training=False))
+    for num in runs:
+        np.testing.assert_allclose(artifact(z[:num]), reference[:num], atol=1e-4)
+    if refused:
+        with pytest.raises(ValueError, match="converted for batches of 4"):
+            artifact(z[:refused])
