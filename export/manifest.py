@@ -24,7 +24,7 @@ __all__ = ["MANIFEST_FILE", "build", "artifact_record", "write", "read_manifest"
 
 def build(source, artifacts):
     """The manifest of `source`'s artifacts (records from `artifact_record`)."""
-    batch = None  # the batch dimension is dynamic in every artifact
+    batch = None  # the generator's batch; each artifact records its own ("batch")
     return {
         "format_version": FORMAT_VERSION,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

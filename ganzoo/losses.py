@@ -86,7 +86,7 @@ def score_generator_loss(fake_scores):
     return -tf.reduce_mean(_float32(fake_scores))
 
 
-def gradient_penalty(critic, real, fake, alpha, epsilon=1e-10):
+def gradient_penalty(critic, real, fake, alpha, group=1, epsilon=1e-10):
     """WGAN-GP penalty (Gulrajani et al. 2017): E (||grad_x D(x_hat)||_2 - 1)^2.
 
     x_hat = real + alpha * (fake - real) lies on the segment between paired real and
@@ -96,7 +96,10 @@ def gradient_penalty(critic, real, fake, alpha, epsilon=1e-10):
     Args:
         critic: a callable from samples to scores (one per sample or packed group).
         real, fake: batches of the same shape.
-        alpha: interpolation coefficients, shape (batch,), uniform in [0, 1].
+        alpha: interpolation coefficients, shape (batch,), uniform in [0, 1]; equal
+            within a group when the critic packs samples.
+        group: samples per critic input (PacGAN's pack): the norm is taken over a
+            whole packed input, the critic's real argument.
     """
     real, fake = _float32(real), _float32(fake)
     alpha = tf.reshape(_float32(alpha), [-1] + [1] * (len(real.shape) - 1))
@@ -106,6 +109,7 @@ def gradient_penalty(critic, real, fake, alpha, epsilon=1e-10):
         scores = _float32(critic(interpolated))
     gradients = tape.gradient(scores, interpolated)
     squared_norm = tf.reduce_sum(tf.square(gradients), axis=list(range(1, len(real.shape))))
+    squared_norm = tf.reduce_sum(tf.reshape(squared_norm, [-1, group]), axis=1)
     return tf.reduce_mean(tf.square(tf.sqrt(squared_norm + epsilon) - 1.0))
 
 

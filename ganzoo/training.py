@@ -1,5 +1,6 @@
 """Train a zoo entry (or any entry-shaped config) into a run folder."""
 
+import shutil
 import time
 from pathlib import Path
 
@@ -31,9 +32,13 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
     if seed is not None:
         training["seed"] = seed
     run_dir = Path(run_dir)
-    if run_dir.exists() and any(run_dir.iterdir()) and not overwrite:
-        raise FileExistsError(f"Run folder {run_dir} exists and is not empty; choose another "
-                              "--run-dir or pass --overwrite to replace it.")
+    if run_dir.exists() and any(run_dir.iterdir()):
+        if not overwrite:
+            raise FileExistsError(f"Run folder {run_dir} exists and is not empty; choose "
+                                  "another --run-dir or pass --overwrite to replace it.")
+        # the old run's grids and logs would otherwise mix with the new run's
+        for folder in ("samples", "logs"):
+            shutil.rmtree(run_dir / folder, ignore_errors=True)
 
     keras.utils.set_random_seed(training["seed"])
     dataset = data.load(**config["data"], seed=training["seed"])

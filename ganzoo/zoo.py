@@ -28,6 +28,7 @@ SCHEMA = {
                  "learning_rate": float, "lr_schedule": str},
 }
 REQUIRED = ("name", "variant", "model", "data", "training")
+REQUIRED_IN = {"data": ("source", "batch_size"), "training": ("epochs", "seed")}
 
 
 def list_entries():
@@ -87,6 +88,10 @@ def validate(config, source="config"):
         if key not in config:
             raise ValueError(f"{source}: missing required key {key!r}.")
     _check_keys(config, SCHEMA, source)
+    for section, keys in REQUIRED_IN.items():
+        for key in keys:
+            if key not in config[section]:
+                raise ValueError(f"{source}: {section}: missing required key {key!r}.")
     get_variant(config["variant"])
     if not isinstance(config["model"], dict):
         raise ValueError(f"{source}: 'model' must be a mapping of variant arguments.")

@@ -67,8 +67,12 @@ def test_console_script_lists_the_entries():
 
 def test_a_2d_entry_trains_and_samples_as_scatter_plots(tmp_path):
     run_dir = tmp_path / "ring"
-    assert main(["train", "vanilla-ring8", "--epochs", "1", "--run-dir", str(run_dir)]) == 0
-    assert (run_dir / "samples" / "epoch_001.png").is_file()
+    stale = run_dir / "samples" / "epoch_040.png"  # left by an earlier, longer run
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    assert main(["train", "vanilla-ring8", "--epochs", "1", "--run-dir", str(run_dir),
+                 "--overwrite"]) == 0
+    assert (run_dir / "samples" / "epoch_001.png").is_file() and not stale.exists()
     out = tmp_path / "points.png"
     assert main(["sample", str(run_dir), "--num", "500", "--out", str(out)]) == 0
     with Image.open(out) as picture:

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from ganzoo import losses
+from ganzoo.nets import pack_samples
 
 LOG2 = math.log(2.0)
 
@@ -119,11 +120,26 @@ def test_gradient_penalty_is_exact_for_a_linear_critic(w):
     assert penalty == pytest.approx((np.linalg.norm(w) - 1.0) ** 2, abs=1e-6)
 
 
-def test_gradient_penalty_interpolates_per_sample_on_images():
-    # D(x) = sum(x^2): gradient 2 x_hat, so each sample's norm depends on its own alpha.
+def test_gradient_penalty_interpolates_each_sample_with_its_own_alpha():
+    # D(x) = sum(x^2) has gradient 2 x_hat; 4 pixels per image, so the norm is 4 x_hat.
     critic = lambda x: tf.reduce_sum(tf.square(x), axis=[1, 2, 3])[:, None]  # noqa: E731
-    real, fake = np.zeros((2, 2, 2, 1), "float32"), np.ones((2, 2, 2, 1), "float32")
-    alpha = np.array([0.0, 0.5], "float32")
-    # sample 0: x_hat = 0, gradient norm ~0 -> (0-1)^2 = 1; sample 1: x_hat = 0.5,
-    # gradient = 1 in 4 pixels -> norm 2 -> (2-1)^2 = 1
+    real = np.zeros((2, 2, 2, 1), "float32")
+    fake = np.stack([np.full((2, 2, 1), 1.0), np.full((2, 2, 1), 2.0)]).astype("float32")
+    alpha = np.array([0.5, 0.25], "float32")
+    # x_hat = 0.5 in both samples -> norm 2 -> (2-1)^2 = 1 each; swapped alphas would
+    # give x_hat = 0.25 and 1.0 -> norms 1 and 4 -> mean (0 + 9) / 2 = 4.5
     assert float(losses.gradient_penalty(critic, real, fake, alpha)) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_gradient_penalty_of_a_packed_critic_takes_the_norm_per_group():
+    # a linear critic over packed pairs: f(x1 ++ x2) = w.(x1 ++ x2); its input's
+    # gradient is w, so the penalty is (|w| - 1)^2, not that of each half of w.
+    w = tf.constant([[0.3, 0.4, 1.2, 1.6]])  # halves of norm 0.5 and 2.0
+    critic = lambda x: tf.reduce_sum(pack_samples(x, 2) * w, axis=1, keepdims=True)  # noqa: E731
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(8, 2)), rng.normal(size=(8, 2))
+    alpha = np.repeat(rng.uniform(size=4), 2)
+    penalty = float(losses.gradient_penalty(critic, real, fake, alpha, group=2))
+    expected = (np.linalg.norm(w) - 1.0) ** 2            # sqrt(4.25): 1.127
+    per_half = ((0.5 - 1.0) ** 2 + (2.0 - 1.0) ** 2) / 2  # 0.625, the ungrouped answer
+    assert penalty == pytest.approx(expected, abs=1e-5) and abs(penalty - per_half) > 0.4

@@ -35,6 +35,7 @@ def _valid_entry():
     (lambda c: c["data"].update(imagesize=32), "data: unknown key 'imagesize'"),
     (lambda c: c["data"].update(batch_size="64"), "'batch_size' must be int"),
     (lambda c: c.pop("variant"), "missing required key 'variant'"),
+    (lambda c: c["training"].pop("seed"), "training: missing required key 'seed'"),
     (lambda c: c.update(variant="StyleGAN9"), "Unknown GAN variant 'StyleGAN9'"),
     (lambda c: c["training"].update(lr_schedule="cosine"), "lr_schedule must be one of"),
     (lambda c: c["training"].update(learning_rate="1e-3"), "'learning_rate' must be float"),

@@ -155,9 +155,8 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real = _samples_of(data)
-        if self.pack > 1 and real.shape[0] is not None and real.shape[0] % self.pack:
-            raise ValueError(f"pack={self.pack} needs a batch size that is a multiple of "
-                             f"{self.pack}; got batches of {real.shape[0]}.")
+        if self.pack > 1:
+            real = _checked_packable(real, self.pack)
         batch_size = tf.shape(real)[0]
 
         # 1. discriminator: a Python loop, since tf.cond around apply_gradients fails
@@ -244,6 +243,18 @@ def _scale_for_gradients(optimizer, loss):
 def _apply_gradients(optimizer, tape, scaled_loss, variables):
     gradients = tape.gradient(scaled_loss, variables)
     optimizer.apply_gradients(zip(gradients, variables))
+
+
+def _checked_packable(real, pack):
+    message = f"pack={pack} needs batches whose size is a multiple of {pack}"
+    if real.shape[0] is not None:  # known when tracing: say so before any step runs
+        if real.shape[0] % pack:
+            raise ValueError(f"{message}; got batches of {real.shape[0]}.")
+        return real
+    # a dynamic batch (drop_remainder=False) is checked as it comes, before any use
+    check = tf.debugging.assert_equal(tf.shape(real)[0] % pack, 0, message=message)
+    with tf.control_dependencies([check]):
+        return tf.identity(real)
 
 
 def _check_networks(generator, discriminator, pack):

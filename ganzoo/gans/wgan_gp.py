@@ -68,9 +68,12 @@ class WGANGP(GAN):
         return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)
 
     def discriminator_loss(self, real, fake, real_scores, fake_scores, noise_stream):
+        # one coefficient per critic input: a packed group moves along one segment
+        groups = tf.shape(real)[:1] // self.pack
         alpha = tf.random.stateless_uniform(
-            tf.shape(real)[:1], seed=self.noise_seed(_PENALTY_STREAM + noise_stream))
-        penalty = losses.gradient_penalty(self.judge, real, fake, alpha)
+            groups, seed=self.noise_seed(_PENALTY_STREAM + noise_stream))
+        penalty = losses.gradient_penalty(self.judge, real, fake, tf.repeat(alpha, self.pack),
+                                          group=self.pack)
         return losses.wasserstein_discriminator_loss(real_scores, fake_scores) + (
             self.gp_weight * penalty)
 

@@ -146,7 +146,8 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
     shape = tuple(gan.data_shape)
     if len(shape) != 3 or shape[-1] not in (1, 3):
         raise ValueError(f"image metrics need a GAN that makes images; this one makes samples of "
-                         f"shape {shape} (metrics for 2D data are not part of ganzoo.metrics yet).")
+                         f"shape {shape} (for 2D mixtures use "
+                         f"ganzoo.metrics.mixture_mode_metrics).")
     extractor = get_extractor(extractor)
     if extractor.name.startswith("ganzoo-digits") and source != "digits":
         raise ValueError(f"the digits classifier only measures digit images; this GAN's data is "

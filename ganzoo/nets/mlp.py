@@ -23,7 +23,8 @@ def mlp_generator(latent_dim, data_shape, hidden_units=(256, 256), output_activa
     x = z
     for units in hidden_units:
         x = layers.Dense(units, activation="relu")(x)
-    x = layers.Dense(math.prod(data_shape), activation=output_activation)(x)
+    # float32 output, so mixed-precision samples keep full precision at the boundary
+    x = layers.Dense(math.prod(data_shape), activation=output_activation, dtype="float32")(x)
     return keras.Model(z, layers.Reshape(tuple(data_shape))(x), name=name)
 
 

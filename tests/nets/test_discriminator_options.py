@@ -35,6 +35,14 @@ def test_a_batch_that_packing_cannot_split_is_an_error():
         gan.fit(points, epochs=1, verbose=0)
 
 
+def test_a_partial_batch_that_packing_cannot_split_is_an_error_too():
+    gan = ganzoo.VanillaGAN(data_shape=(2,), latent_dim=2, hidden_units=(8,), pack=4)
+    gan.compile()
+    points = tf.data.Dataset.from_tensor_slices(np.zeros((10, 2), "float32")).batch(8)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="multiple of 4"):
+        gan.fit(points, epochs=1, verbose=0)  # 8 is fine, the last batch of 2 is not
+
+
 def test_custom_networks_must_fit_the_packing():
     generator = ganzoo.nets.mlp_generator(2, (2,))
     with pytest.raises(ValueError, match=r"packed 2 at a time.*\(2,\)"):
