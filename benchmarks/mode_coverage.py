@@ -11,9 +11,11 @@ Cells run in parallel worker processes (one TensorFlow thread each).
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -34,7 +36,6 @@ PUBLISHED = [
     ("PacGAN paper: PacGAN4 (best)", "grid25", "24.8", "93.6"),
     ("PacGAN paper: best", "ring8", "7.9", "95.6"),
 ]
-PLOTS = RESULTS / "mode_coverage"
 
 
 def run_cell(job):
@@ -68,8 +69,8 @@ def run_cell(job):
 
     centers, std = mixture(job["dataset"])
     samples = gan.generate(2500, seed=10_000 + job["seed"])
-    plot = save_scatter(samples, PLOTS / f"{job['variant']}-{job['dataset']}-seed{job['seed']}.png",
-                        reference=centers)
+    plot = save_scatter(samples, RESULTS / job["name"] / f"{job['variant']}-{job['dataset']}"
+                        f"-seed{job['seed']}.png", reference=centers)
     return {**job, **mixture_mode_metrics(samples, centers, std), "wall_time_s": wall_time,
             "plot": str(plot.relative_to(RESULTS.parent))}
 
@@ -79,9 +80,12 @@ def summarize(cells, variant, dataset):
 
     def spread(key, scale=1.0, digits=1):
         values = [c[key] * scale for c in rows]
-        mean = statistics.mean(values)
-        std = statistics.pstdev(values) if len(values) > 1 else 0.0
-        return f"{mean:.{digits}f} ± {std:.{digits}f}"
+        finite = [v for v in values if math.isfinite(v)]
+        if not finite:
+            return "inf"
+        text = f"{statistics.mean(finite):.{digits}f} ± {statistics.pstdev(finite):.{digits}f}"
+        # a diverged seed (no high-quality sample: KL inf) is counted, not averaged
+        return text + (f" ({len(values) - len(finite)} inf)" if len(finite) < len(values) else "")
 
     return (variant, dataset, spread("modes"), str(min(c["modes"] for c in rows)),
             spread("modes_strict"), spread("high_quality", 100), spread("reverse_kl", digits=3),
@@ -109,7 +113,7 @@ def main():
     jobs = [{"variant": v, "dataset": d, "seed": s, "steps": args.steps,
              "batch_size": args.batch_size, "latent_dim": args.latent_dim,
              "hidden_units": args.hidden_units, "steps_per_execution": args.steps_per_execution,
-             "learning_rate": args.learning_rate, "decay": args.decay,
+             "learning_rate": args.learning_rate, "decay": args.decay, "name": args.name,
              "threads": 1 if args.jobs > 1 else 0}
             for d in args.datasets for v in args.variants for s in args.seeds]
     # WGAN-GP's cells cost n_critic times more: start them first, so the pool ends together.
@@ -124,6 +128,11 @@ def main():
                                                    "wall_time_s")}), flush=True)
     total = time.perf_counter() - start
 
+    publish_table(cells, args, total)
+
+
+def publish_table(cells, args, total_s):
+    """Print the table of `cells` and publish it under `args.name`."""
     header = ("variant", "data", "modes (mean ± std)", "min modes", ">= 20/2500 modes",
               "% high quality", "reverse KL", "median wall s")
     rows = [summarize(cells, v, d) for d in args.datasets for v in args.variants]
@@ -134,13 +143,15 @@ def main():
              f"each variant's default Adam betas with learning rate {args.learning_rate or 'default'}"
              f"{' decayed linearly to 0' if args.decay else ''}, seeds {args.seeds}, "
              f"2,500 samples judged, "
-             f"{args.jobs} cells in parallel on {machine()['cpus']} CPUs; total {total / 60:.0f} min")
+             f"{args.jobs} cells in parallel on {machine()['cpus']} CPUs; total {total_s / 60:.0f} min")
     print(table)
+    command = " ".join(["python benchmarks/mode_coverage.py", *sys.argv[1:]])
     publish(args.name, {"setup": vars(args), "machine": machine(), "cells": cells},
-            f"## Mode coverage on 2D mixtures\n\n`python benchmarks/mode_coverage.py`\n\n"
+            f"## Mode coverage on 2D mixtures, {args.steps:,} generator steps per cell\n\n"
+            f"`{command}`\n\n"
             f"{setup}. A sample is high quality within 3 std of its nearest mode (a perfect "
             f"sampler scores 98.9%); a mode is covered with >= 1 high-quality sample. "
-            f"Scatter plots: `benchmarks/results/mode_coverage/`.\n\n{table}\n\n{published}")
+            f"Scatter plots: `benchmarks/results/{args.name}/`.\n\n{table}\n\n{published}")
 
 
 if __name__ == "__main__":
