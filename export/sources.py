@@ -89,15 +89,13 @@ def resolve(source, untrained=False, images=None):
 
 def _from_run(run_dir, images):
     import keras
-    import yaml
     from ganzoo import runs
 
     generator_file = run_dir / runs.GENERATOR_FILE
     if not generator_file.is_file():
         raise ValueError(f"{run_dir} is not a ganzoo run folder: it has no {runs.GENERATOR_FILE}.")
     model = keras.saving.load_model(generator_file, compile=False)
-    config_file = run_dir / runs.CONFIG_FILE
-    config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
+    config = runs.read_config(run_dir) or {}
     metadata = runs.read_metadata(run_dir) if (run_dir / runs.METADATA_FILE).is_file() else {}
     origin = {"type": "run", "run": str(run_dir), "entry": config.get("name"), "trained": True,
               "data": (config.get("data") or {}).get("source"),

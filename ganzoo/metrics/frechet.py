@@ -38,7 +38,7 @@ def frechet_distance(feats_a, feats_b, method="eigh", eps=1e-6):
     Example:
         >>> frechet_distance(real_features, fake_features)
     """
-    feats_a, feats_b = _check_pair(feats_a, feats_b)
+    feats_a, feats_b = check_feature_pair(feats_a, feats_b)
     return frechet_distance_from_moments(feats_a.mean(0), np.cov(feats_a, rowvar=False),
                                          feats_b.mean(0), np.cov(feats_b, rowvar=False),
                                          method=method, eps=eps)
@@ -117,8 +117,10 @@ def _trace_sqrt_product_sqrtm(cov_a, cov_b, eps):
     return float(np.trace(root))
 
 
-def _check_pair(feats_a, feats_b):
-    feats_a, feats_b = check_features(feats_a, "feats_a"), check_features(feats_b, "feats_b")
+def check_feature_pair(feats_a, feats_b, names=("feats_a", "feats_b"), min_rows=2):
+    """Two feature arrays checked by `check_features`, with equal dimensions D."""
+    feats_a = check_features(feats_a, names[0], min_rows)
+    feats_b = check_features(feats_b, names[1], min_rows)
     if feats_a.shape[1] != feats_b.shape[1]:
         raise ValueError(f"feature dimensions differ: {feats_a.shape[1]} and {feats_b.shape[1]}.")
     return feats_a, feats_b

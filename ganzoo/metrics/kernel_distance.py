@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ganzoo.metrics.frechet import check_features
+from ganzoo.metrics.frechet import check_feature_pair
 
 
 def polynomial_kernel(x, y):
@@ -43,9 +43,7 @@ def kid(feats_a, feats_b, num_subsets=100, subset_size=1000, seed=0):
     Example:
         >>> mean, std = kid(real_features, fake_features)
     """
-    feats_a, feats_b = check_features(feats_a, "feats_a"), check_features(feats_b, "feats_b")
-    if feats_a.shape[1] != feats_b.shape[1]:
-        raise ValueError(f"feature dimensions differ: {feats_a.shape[1]} and {feats_b.shape[1]}.")
+    feats_a, feats_b = check_feature_pair(feats_a, feats_b)
     if num_subsets < 1 or subset_size < 2:
         raise ValueError(f"need num_subsets >= 1 and subset_size >= 2; got {num_subsets}, "
                          f"{subset_size}.")

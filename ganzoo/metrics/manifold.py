@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ganzoo.metrics.frechet import check_features
+from ganzoo.metrics.frechet import check_feature_pair
 
 
 def _squared_distances(a, b):
@@ -55,10 +55,8 @@ def precision_recall(real_feats, fake_feats, k=3, batch_size=1024):
     Example:
         >>> precision, recall = precision_recall(real_features, fake_features, k=3)
     """
-    real = check_features(real_feats, "real_feats", min_rows=k + 1)
-    fake = check_features(fake_feats, "fake_feats", min_rows=k + 1)
-    if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"feature dimensions differ: {real.shape[1]} and {fake.shape[1]}.")
+    real, fake = check_feature_pair(real_feats, fake_feats, ("real_feats", "fake_feats"),
+                                    min_rows=k + 1)
     precision = in_manifold(fake, real, knn_radii(real, k, batch_size), batch_size).mean()
     recall = in_manifold(real, fake, knn_radii(fake, k, batch_size), batch_size).mean()
     return float(precision), float(recall)
