@@ -6,16 +6,19 @@ A `source` is one of:
 - a folder of image files (str or os.PathLike of an existing directory);
 - any other string: a TensorFlow Datasets name such as "mnist" or "cifar10"
   (an existing folder of the same name takes precedence).
+
+`load_unpaired` gives unpaired two-domain (A, B) batches for CycleGAN; see `unpaired`.
 """
 
 import os
 from pathlib import Path
 
-from ganzoo.data import digits, folder, mixtures, pipeline, tfds_source
+from ganzoo.data import digits, folder, mixtures, pipeline, tfds_source, unpaired
+from ganzoo.data.unpaired import load_unpaired, load_unpaired_arrays
 
 DIGITS_NUM_CLASSES = digits.NUM_CLASSES
 
-__all__ = ["DIGITS_NUM_CLASSES", "load", "load_arrays"]
+__all__ = ["DIGITS_NUM_CLASSES", "load", "load_arrays", "load_unpaired", "load_unpaired_arrays"]
 
 
 def _resolve(source):
@@ -26,6 +29,11 @@ def _resolve(source):
         return "digits", source
     if isinstance(source, str) and source in mixtures.MIXTURES:
         return "mixture", source
+    if isinstance(source, str) and source in unpaired.EMBEDDED_SOURCES:
+        raise ValueError(
+            f"{source!r} is a two-domain source (unpaired images A and B, for CycleGAN); "
+            "use load_unpaired() or load_unpaired_arrays() instead"
+        )
     path = Path(source).expanduser()
     if path.is_dir():
         return "folder", path

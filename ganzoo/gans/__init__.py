@@ -1,12 +1,13 @@
 """GAN variants: one module per variant over the shared base."""
 
 from ganzoo.gans.base import GAN
+from ganzoo.gans.cyclegan import CycleGAN
 from ganzoo.gans.dcgan import DCGAN
 from ganzoo.gans.vanilla import VanillaGAN
 from ganzoo.gans.wgan_gp import WGANGP
 
 # Variant names as zoo configs and run folders spell them.
-VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN, WGANGP)}
+VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN, WGANGP, CycleGAN)}
 
 
 def get_variant(name):
@@ -16,4 +17,4 @@ def get_variant(name):
     return VARIANTS[name]
 
 
-__all__ = ["GAN", "DCGAN", "VanillaGAN", "WGANGP", "VARIANTS", "get_variant"]
+__all__ = ["GAN", "CycleGAN", "DCGAN", "VanillaGAN", "WGANGP", "VARIANTS", "get_variant"]

@@ -1,15 +1,11 @@
-"""The shared GAN machinery every variant builds on.
+"""The shared GAN machinery every latent-noise variant builds on.
 
 `GAN` owns a generator and a discriminator and trains them with the canonical
 alternating step (update D, then G, each with its own tape and its own variables).
 A variant changes behaviour through small hooks -- `discriminator_loss`,
 `generator_loss`, `discriminator_steps`, `default_optimizer` -- never by copying
-the step.
-
-Written for `tf.distribute` from the start (see KERAS_TF_NOTES.md): optimizers are
-built in `compile` (inside the caller's strategy scope), gradients come from losses
-divided by the number of replicas (Keras sums replica gradients), trackers get the
-unscaled losses, and latent noise differs per replica yet is reproducible per seed.
+the step. Optimizers, distribution scaling and training noise come from
+`AdversarialModel`; trackers get the unscaled losses.
 """
 
 import numpy as np
@@ -17,11 +13,12 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
+from ganzoo.gans.adversarial import AdversarialModel, apply_gradients, scale_for_gradients
 from ganzoo.nets.discriminator_options import pack_samples, packed_shape
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
-class GAN(keras.Model):
+class GAN(AdversarialModel):
     """A generator and a discriminator trained adversarially with `fit`.
 
     Goodfellow et al. 2014, "Generative Adversarial Nets".
@@ -45,14 +42,12 @@ class GAN(keras.Model):
         >>> images = gan.generate(16, seed=0)
     """
 
-    # How many discriminator updates precede each generator update.
-    discriminator_steps = 1
     # Adversarial losses (names in ganzoo.losses.LOSSES) that make sense for the variant.
     supported_losses = ("non_saturating", "minimax", "least_squares", "hinge")
 
     def __init__(self, generator, discriminator, *, loss="non_saturating",
                  label_smoothing=0.0, pack=1, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         _check_networks(generator, discriminator, pack)
         if loss not in self.supported_losses:
             raise ValueError(f"{type(self).__name__} does not train with loss {loss!r}; "
@@ -69,50 +64,18 @@ class GAN(keras.Model):
         # A loss that does not take label smoothing says so now, not at the first step.
         self._d_loss_fn(tf.zeros((1, 1)), tf.zeros((1, 1)), self.label_smoothing)
         self.pack = int(pack)
-        self.seed = int(np.random.randint(0, 2**31 - 1) if seed is None else seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        # Both networks are functional models, built already; the GAN has no call()
-        # of its own for Keras to trace, so mark it built (needed under a strategy).
-        self.built = True
 
     # ----------------------------------------------------------------- configuration
 
-    def default_optimizer(self):
-        """A fresh optimizer for either network when `compile` is given none."""
-        return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+    @property
+    def generator_variables(self):
+        return self.generator.trainable_variables
 
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Configure training; optimizers default to the variant's choice.
-
-        Args:
-            g_optimizer: optimizer of the generator.
-            d_optimizer: optimizer of the discriminator (a different instance).
-            **kwargs: passed to `keras.Model.compile` (e.g. `steps_per_execution`,
-                `run_eagerly`, `jit_compile`).
-        """
-        if g_optimizer is not None and g_optimizer is d_optimizer:
-            raise ValueError("g_optimizer and d_optimizer must be different instances: "
-                             "an optimizer keeps per-variable state for one network.")
-        # optimizer=None: no stray default optimizer over all weights.
-        super().compile(optimizer=None, **kwargs)
-        self.g_optimizer = g_optimizer or self.default_optimizer()
-        self.d_optimizer = d_optimizer or self.default_optimizer()
-        # Built now, inside the caller's strategy scope: built lazily they fail under
-        # tf.distribute, and unbuilt ones silently skip their state when loading.
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-
-    def get_compile_config(self):
-        # Lets `.keras` files and run folders restore both optimizers, not just weights.
-        if not self.compiled:
-            return None
-        return {"g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-                "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(**{key: keras.saving.deserialize_keras_object(value)
-                        for key, value in config.items()})
+    @property
+    def discriminator_variables(self):
+        return self.discriminator.trainable_variables
 
     @property
     def metrics(self):
@@ -126,7 +89,6 @@ class GAN(keras.Model):
             "loss": self.loss_name,
             "label_smoothing": self.label_smoothing,
             "pack": self.pack,
-            "seed": self.seed,
         }
 
     @classmethod
@@ -179,8 +141,8 @@ class GAN(keras.Model):
             real_logits = self.judge(real)
             fake_logits = self.judge(fake)
             loss = self.discriminator_loss(real, fake, real_logits, fake_logits, noise_stream)
-            scaled_loss = _scale_for_gradients(self.d_optimizer, loss)
-        _apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator.trainable_variables)
+            scaled_loss = scale_for_gradients(self.d_optimizer, loss)
+        apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator.trainable_variables)
         return loss
 
     def _generator_update(self, batch_size, noise_stream):
@@ -188,25 +150,13 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake_logits = self.judge(self.generator(latent, training=True))
             loss = self.generator_loss(fake_logits)
-            scaled_loss = _scale_for_gradients(self.g_optimizer, loss)
-        _apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator.trainable_variables)
+            scaled_loss = scale_for_gradients(self.g_optimizer, loss)
+        apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator.trainable_variables)
         return loss
 
     def judge(self, samples):
         """D's outputs on a batch, in training mode, packed into groups when pack > 1."""
         return self.discriminator(pack_samples(samples, self.pack), training=True)
-
-    def noise_seed(self, noise_stream):
-        """A stateless seed for one random draw of the current training step.
-
-        A function of (seed, generator step, stream, replica), so training noise is
-        reproducible per seed, fresh each step and different on every replica.
-        """
-        step = tf.cast(self.g_optimizer.iterations, tf.int64)
-        seed = tf.stack([tf.constant(self.seed, tf.int64), step])
-        seed = tf.random.experimental.stateless_fold_in(seed, noise_stream)
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
 
     def sample_latent(self, batch_size, noise_stream=0):
         """Latent vectors from the prior N(0, I) for one update of the current step."""
@@ -230,19 +180,6 @@ class GAN(keras.Model):
 def _samples_of(data):
     # Unconditional GANs accept (image, label) batches and ignore the labels.
     return data[0] if isinstance(data, (tuple, list)) else data
-
-
-def _scale_for_gradients(optimizer, loss):
-    # Keras sums gradients across replicas, so each replica contributes loss / N;
-    # scale_loss applies the loss scale of a LossScaleOptimizer (identity otherwise).
-    # Called inside the tape, or the gradient chain is cut.
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    return optimizer.scale_loss(loss / replicas)
-
-
-def _apply_gradients(optimizer, tape, scaled_loss, variables):
-    gradients = tape.gradient(scaled_loss, variables)
-    optimizer.apply_gradients(zip(gradients, variables))
 
 
 def _checked_packable(real, pack):

@@ -1,38 +1,73 @@
 """A GAN's pair of optimizers built from its variant's defaults, with an optional
-learning rate and linear decay to zero (the schedule of the 2D benchmark and of
-CycleGAN-style training)."""
+learning rate and a linear decay to zero, optionally after a constant phase (the
+schedule of the 2D benchmark and of CycleGAN)."""
 
 import keras
 
 SCHEDULES = ("constant", "linear_decay")
 
 
-def make_optimizers(gan, learning_rate=None, schedule="constant", generator_steps=None):
+@keras.saving.register_keras_serializable(package="ganzoo")
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """The learning rate held for `hold_steps` updates, then decayed linearly to zero.
+
+    CycleGAN (Zhu et al. 2017) holds 2e-4 for 100 epochs and decays it to zero over the
+    next 100. The rate reaches exactly zero at update `total_steps`, so the last update
+    of a `total_steps`-long run uses `learning_rate / (total_steps - hold_steps)`.
+
+    Args:
+        learning_rate: the initial rate.
+        total_steps: length of the training in updates of this optimizer.
+        hold_steps: updates at the initial rate before the decay starts.
+    """
+
+    def __init__(self, learning_rate, total_steps, hold_steps=0):
+        if not 0 <= hold_steps < total_steps:
+            raise ValueError(f"hold_steps must be in [0, total_steps); got {hold_steps} of "
+                             f"{total_steps}.")
+        self.learning_rate = float(learning_rate)
+        self.total_steps, self.hold_steps = int(total_steps), int(hold_steps)
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        remaining = (self.total_steps - step) / (self.total_steps - self.hold_steps)
+        return self.learning_rate * keras.ops.clip(remaining, 0.0, 1.0)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "total_steps": self.total_steps,
+                "hold_steps": self.hold_steps}
+
+
+def make_optimizers(gan, learning_rate=None, schedule="constant", generator_steps=None,
+                    hold_steps=0):
     """Return fresh `(g_optimizer, d_optimizer)` for `gan.compile`.
 
     Args:
-        gan: a `ganzoo.GAN`; its `default_optimizer()` gives the type and betas.
+        gan: a ganzoo model; its `default_optimizer()` gives the type and betas.
         learning_rate: replaces the default learning rate of both optimizers.
         schedule: `"constant"`, or `"linear_decay"` to zero over the training.
         generator_steps: the training's length in generator steps; needed for the
             decay (the discriminator's optimizer decays over its own, n-times-more
             updates).
+        hold_steps: generator steps at the initial rate before the decay starts.
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"Unknown learning-rate schedule {schedule!r}; expected one of "
                          f"{list(SCHEDULES)}.")
     if schedule == "linear_decay" and not generator_steps:
         raise ValueError("linear_decay needs the training length in generator steps.")
+    if hold_steps and schedule != "linear_decay":
+        raise ValueError("hold_steps applies to the linear_decay schedule only.")
 
-    def build(updates):
+    def build(updates_per_step):
         default = gan.default_optimizer()
         config = default.get_config()
         if learning_rate is not None:
             config["learning_rate"] = learning_rate
         if schedule == "linear_decay":
-            config["learning_rate"] = keras.optimizers.schedules.PolynomialDecay(
-                config["learning_rate"], decay_steps=updates, end_learning_rate=0.0)
+            config["learning_rate"] = LinearDecay(
+                config["learning_rate"], generator_steps * updates_per_step,
+                hold_steps * updates_per_step)
         return type(default).from_config(config)
 
-    steps = generator_steps or 0
-    return build(steps), build(steps * gan.discriminator_steps)
+    return build(1), build(gan.discriminator_steps)

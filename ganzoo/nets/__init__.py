@@ -2,7 +2,11 @@
 
 from ganzoo.nets.dcgan import dcgan_discriminator, dcgan_generator
 from ganzoo.nets.discriminator_options import pack_samples, packed_shape
+from ganzoo.nets.image_layers import ReflectionPadding2D, instance_norm
 from ganzoo.nets.mlp import mlp_discriminator, mlp_generator
+from ganzoo.nets.patchgan import patchgan_discriminator
+from ganzoo.nets.resnet import resnet_generator
 
 __all__ = ["dcgan_generator", "dcgan_discriminator", "mlp_generator", "mlp_discriminator",
-           "pack_samples", "packed_shape"]
+           "pack_samples", "packed_shape", "patchgan_discriminator", "resnet_generator",
+           "ReflectionPadding2D", "instance_norm"]

@@ -31,3 +31,17 @@ def test_bad_schedules_are_rejected():
         make_optimizers(gan, schedule="cosine")
     with pytest.raises(ValueError, match="needs the training length"):
         make_optimizers(gan, schedule="linear_decay")
+
+
+def test_linear_decay_can_hold_the_rate_first_as_cyclegan_does():
+    gan = ganzoo.CycleGAN(image_shape=(8, 8, 1), base_filters=2, residual_blocks=0)
+    g_opt, d_opt = make_optimizers(gan, 2e-4, "linear_decay", generator_steps=100, hold_steps=40)
+    schedule = g_opt._learning_rate
+    for step in (0, 20, 40):
+        assert float(schedule(step)) == pytest.approx(2e-4)
+    assert float(schedule(70)) == pytest.approx(1e-4)
+    assert float(schedule(99)) == pytest.approx(2e-4 / 60)  # the last update
+    assert float(schedule(100)) == pytest.approx(0.0)
+    assert float(d_opt._learning_rate(70)) == pytest.approx(1e-4)
+    with pytest.raises(ValueError, match="hold_steps applies to the linear_decay schedule only"):
+        make_optimizers(gan, hold_steps=10)
