@@ -130,10 +130,11 @@ def _from_entry(name, untrained, images):
 
 
 def _images_of(data):
-    from ganzoo.data import load_arrays
+    # A translator's export is its A -> B generator: it takes domain A images.
+    from ganzoo.data import load_unpaired_arrays
 
-    images, _ = load_arrays(data["source"], data.get("image_size"), split="all",
-                            channels=data.get("channels"))
+    images, _ = load_unpaired_arrays(data["source"], data.get("image_size"), split="train",
+                                     channels=data.get("channels"))
     return images
 
 

@@ -8,10 +8,47 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from ganzoo.images import save_samples
+from ganzoo.images import save_columns, save_samples, translation_columns
+# Checkpoints and the divergence guard live in their own modules; they are callbacks too.
+from ganzoo.checkpoints import PeriodicCheckpoint  # noqa: F401
+from ganzoo.guard import CollapseRule, DivergenceGuard  # noqa: F401
 
 
-class SampleGrid(keras.callbacks.Callback):
+class _EpochPictures(keras.callbacks.Callback):
+    """Every `every` epochs, save a picture as `epoch_NNN.png` and `latest.png`, and
+    with `log_dir` send it to TensorBoard. Subclasses draw it in `draw(path)`."""
+
+    def __init__(self, directory, every=1, log_dir=None):
+        super().__init__()
+        self.directory, self.every, self.log_dir = Path(directory), every, log_dir
+        self._writer = None
+
+    def draw(self, path):
+        """Write the picture of the model's current state to `path`; return the path."""
+        raise NotImplementedError
+
+    def on_train_begin(self, logs=None):
+        if self.log_dir is not None:
+            self._writer = tf.summary.create_file_writer(str(Path(self.log_dir) / "samples"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        path = self.draw(self.directory / f"epoch_{epoch + 1:03d}.png")
+        shutil.copyfile(path, self.directory / "latest.png")
+        if self._writer is not None:
+            with Image.open(path) as picture:
+                pixels = np.array(picture.convert("RGB"))
+            with self._writer.as_default():
+                tf.summary.image("samples", pixels[None], step=epoch + 1)
+            self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+
+
+class SampleGrid(_EpochPictures):
     """Every `every` epochs, draw a fixed latent batch and save the samples as a PNG.
 
     Images become a grid; 2D points a scatter plot over optional reference points
@@ -34,11 +71,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, directory, num=None, seed=0, every=1, log_dir=None, reference=None,
                  scale=4):
-        super().__init__()
-        self.directory = Path(directory)
-        self.num, self.seed, self.every, self.scale = num, seed, every, scale
-        self.log_dir, self.reference = log_dir, reference
-        self._writer = None
+        super().__init__(directory, every, log_dir)
+        self.num, self.seed, self.scale, self.reference = num, seed, scale, reference
 
     def on_train_begin(self, logs=None):
         shape = self.model.data_shape
@@ -47,26 +81,38 @@ class SampleGrid(keras.callbacks.Callback):
                              f"makes samples of shape {shape}.")
         if self.num is None:
             self.num = 64 if len(shape) == 3 else 2000
-        if self.log_dir is not None:
-            self._writer = tf.summary.create_file_writer(str(Path(self.log_dir) / "samples"))
+        super().on_train_begin(logs)
 
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
+    def draw(self, path):
         samples = self.model.generate(self.num, seed=self.seed)
-        path = save_samples(samples, self.directory / f"epoch_{epoch + 1:03d}.png",
-                            self.reference, self.scale)
-        shutil.copyfile(path, self.directory / "latest.png")
-        if self._writer is not None:
-            with Image.open(path) as picture:
-                pixels = np.array(picture.convert("RGB"))
-            with self._writer.as_default():
-                tf.summary.image("samples", pixels[None], step=epoch + 1)
-            self._writer.flush()
+        return save_samples(samples, path, self.reference, self.scale)
 
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
+
+class TranslationGrid(_EpochPictures):
+    """Every `every` epochs, translate fixed images of both domains and save them as a PNG.
+
+    Each row shows `a | a2b | back to A | b | b2a | back to B`: an input, its
+    translation and its cycle reconstruction, for an image of each domain.
+
+    Args:
+        directory: where `epoch_001.png`, ... and `latest.png` are written.
+        images_a, images_b: the fixed inputs of each domain, in [-1, 1] (8 or so).
+        every: epochs between pictures.
+        log_dir: optional TensorBoard log folder for the image summaries.
+        scale: upscaling of the grid, so small images stay visible.
+
+    Example:
+        >>> a, b = ganzoo.data.load_unpaired_arrays("digits2negative", 32, split="test")
+        >>> cyc.fit(ds, epochs=10, callbacks=[TranslationGrid("run/samples", a[:8], b[:8])])
+    """
+
+    def __init__(self, directory, images_a, images_b, every=1, log_dir=None, scale=4):
+        super().__init__(directory, every, log_dir)
+        self.images_a, self.images_b, self.scale = images_a, images_b, scale
+
+    def draw(self, path):
+        return save_columns(translation_columns(self.model, self.images_a, self.images_b),
+                            path, scale=self.scale)
 
 
 class QualityMetrics(keras.callbacks.Callback):

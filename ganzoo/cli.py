@@ -1,4 +1,5 @@
-"""The `ganzoo` command line: list, train, sample and evaluate zoo entries and run folders."""
+"""The `ganzoo` command line: list, train, sample, translate and evaluate zoo entries and
+run folders."""
 
 import argparse
 import datetime
@@ -7,13 +8,15 @@ from pathlib import Path
 
 
 def main(argv=None):
+    from ganzoo.errors import GanzooError
+
     args = _parser().parse_args(argv)
     try:
         return args.command(args) or 0
-    except (ValueError, FileExistsError, FileNotFoundError) as error:
+    except (ValueError, FileExistsError, FileNotFoundError, GanzooError) as error:
         # Bad input is reported in one line, not as a TensorFlow traceback.
         print(f"ganzoo {args.command_name}: error: {error}", file=sys.stderr)
-        return 2
+        return getattr(error, "exit_code", 2)
 
 
 def _parser():
@@ -23,14 +26,26 @@ def _parser():
     listing = commands.add_parser("list", help="list the zoo entries")
     listing.set_defaults(command=_list)
 
-    train = commands.add_parser("train", help="train a zoo entry into a run folder")
-    train.add_argument("entry", help="zoo entry name (see `ganzoo list`)")
+    train = commands.add_parser(
+        "train", help="train a zoo entry into a run folder (again into the same folder: resume)")
+    train.add_argument("entry", nargs="?", help="zoo entry name (see `ganzoo list`)")
+    train.add_argument("--config", type=Path,
+                       help="an entry-shaped YAML file to train instead of a zoo entry")
     train.add_argument("--epochs", type=int, help="override the entry's number of epochs")
     train.add_argument("--seed", type=int, help="override the entry's seed")
     train.add_argument("--run-dir", type=Path,
                        help="run folder to create (default runs/ENTRY-TIMESTAMP)")
     train.add_argument("--overwrite", action="store_true",
                        help="replace the files of an existing run folder")
+    train.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS",
+                       help="generator steps between checkpoints (default 200)")
+    train.add_argument("--deterministic", action="store_true",
+                       help="TensorFlow op determinism: a resumed run ends bit-identical")
+    train.add_argument("--no-guard", action="store_true",
+                       help="no divergence guard (NaN / collapse detection and retries)")
+    train.add_argument("--guard-retries", type=int, default=2, metavar="N",
+                       help="retries from the last good checkpoint at half the learning rate "
+                            "before stopping (default 2)")
     train.set_defaults(command=_train)
 
     sample = commands.add_parser("sample", help="write a PNG of samples (grid or 2D scatter)")
@@ -39,9 +54,24 @@ def _parser():
     sample.add_argument("--out", type=Path, default=Path("grid.png"), help="PNG to write")
     sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     sample.set_defaults(command=_sample)
+    _add_unsafe(sample)
+
+    translate = commands.add_parser(
+        "translate", help="translate image files with a CycleGAN (A to B or B to A)")
+    translate.add_argument("source", help="a CycleGAN run folder, or a zoo entry with "
+                                          "pretrained weights")
+    translate.add_argument("--input", type=Path, required=True,
+                           help="an image file, or a folder of them (searched recursively)")
+    translate.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
+                           help="a2b (default) or b2a")
+    translate.add_argument("--out", type=Path, required=True,
+                           help="folder for the translations, one PNG per input")
+    translate.set_defaults(command=_translate)
+    _add_unsafe(translate)
 
     evaluate = commands.add_parser(
-        "eval", help="measure a GAN (FID, KID, IS, precision/recall, mode coverage)")
+        "eval", help="measure a GAN (FID, KID, IS, precision/recall, mode coverage; "
+                     "translation errors and class kept for a CycleGAN)")
     evaluate.add_argument("source", help="a run folder, or a zoo entry with pretrained weights")
     evaluate.add_argument("--num", type=int,
                           help="samples per row (default: the size of the real train split)")
@@ -53,7 +83,14 @@ def _parser():
                           help="local InceptionV3 notop weights file (offline use)")
     evaluate.add_argument("--json", type=Path, help="also write the table and protocol as JSON")
     evaluate.set_defaults(command=_eval)
+    _add_unsafe(evaluate)
     return parser
+
+
+def _add_unsafe(command):
+    command.add_argument("--unsafe", action="store_true",
+                         help="load run folders whose networks hold Python code (Lambda "
+                              "layers); only for run folders from a source you trust")
 
 
 def _list(args):
@@ -73,26 +110,55 @@ def _list(args):
 def _train(args):
     from ganzoo.training import train
 
+    if (args.entry is None) == (args.config is None):
+        raise ValueError("give a zoo entry name or --config FILE (one of them).")
+    config = args.entry if args.config is None else _read_config_file(args.config)
+    name = args.entry or config["name"]
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = args.run_dir or Path("runs") / f"{args.entry}-{stamp}"
-    gan = train(args.entry, run_dir, epochs=args.epochs, seed=args.seed,
-                overwrite=args.overwrite)
-    print(f"Trained {args.entry}: {int(gan.g_optimizer.iterations)} generator steps.")
+    run_dir = args.run_dir or Path("runs") / f"{name}-{stamp}"
+    guard = False if args.no_guard else {"max_retries": args.guard_retries}
+    gan = train(config, run_dir, epochs=args.epochs, seed=args.seed, overwrite=args.overwrite,
+                checkpoint_every=args.checkpoint_every, guard=guard,
+                deterministic=args.deterministic)
+    print(f"Trained {name}: {int(gan.g_optimizer.iterations)} generator steps.")
     print(f"Run folder: {run_dir}")
     print(f"Sample grids: {run_dir / 'samples'} (latest.png is the last epoch)")
     print(f"TensorBoard: tensorboard --logdir {run_dir / 'logs'}")
 
 
-def _sample(args):
+def _read_config_file(path):
+    import yaml
+
     from ganzoo import zoo
-    from ganzoo.data.mixtures import centers_of
-    from ganzoo.images import save_samples
+
+    try:
+        config = yaml.safe_load(Path(path).read_text())
+    except OSError as error:
+        raise FileNotFoundError(f"Cannot read --config {path}: {error.strerror}.") from error
+    except yaml.YAMLError as error:
+        raise ValueError(f"--config {path} is not valid YAML: {' '.join(str(error).split())}"
+                         ) from error
+    return zoo.validate(config, source=str(path))
+
+
+def _load(source, unsafe=False):
+    """(model, training config or None) of a run folder or a zoo entry."""
+    from ganzoo import zoo
     from ganzoo.runs import load_run, read_config
 
-    if Path(args.source).is_dir():
-        gan, config = load_run(args.source), read_config(args.source)
-    else:
-        gan, config = zoo.load(args.source), zoo.get_entry(args.source)
+    if Path(source).is_dir():
+        return load_run(source, safe_mode=not unsafe), read_config(source)
+    return zoo.load(source), zoo.get_entry(source)
+
+
+def _sample(args):
+    from ganzoo.data.mixtures import centers_of
+    from ganzoo.images import save_samples
+
+    gan, config = _load(args.source, args.unsafe)
+    if not hasattr(gan, "generate"):
+        raise ValueError(f"{args.source} is a {type(gan).__name__}, which translates images "
+                         "instead of sampling them: use `ganzoo translate`.")
     if args.num < 1:
         raise ValueError(f"--num must be at least 1; got {args.num}.")
     reference = centers_of(config["data"]["source"]) if config else None
@@ -100,36 +166,61 @@ def _sample(args):
     print(f"Wrote {args.num} samples from {args.source} to {path}")
 
 
+def _translate(args):
+    from ganzoo.data.folder import list_images
+    from ganzoo.images import read_images, save_image
+
+    if not args.input.exists():
+        raise FileNotFoundError(f"--input {args.input} does not exist.")
+    paths = list_images(args.input)[0] if args.input.is_dir() else [args.input]
+    translator, _ = _load(args.source, args.unsafe)
+    if not hasattr(translator, "translate"):
+        raise ValueError(f"{args.source} is a {type(translator).__name__}, which samples from "
+                         "noise instead of translating images: use `ganzoo sample`.")
+    size, _, channels = translator.image_shape
+    translated = translator.translate(read_images(paths, size, channels), args.direction)
+    root = args.input if args.input.is_dir() else args.input.parent
+    for path, image in zip(paths, translated):
+        # keep the inputs' subfolders, so equal names in two subfolders stay apart
+        save_image(image, (args.out / Path(path).relative_to(root)).with_suffix(".png"))
+    print(f"Translated {len(paths)} image(s) {args.direction} with {args.source} into {args.out}")
+
+
 def _eval(args):
     import json
 
-    from ganzoo import zoo
     from ganzoo.metrics import evaluate, get_extractor
-    from ganzoo.runs import load_run, read_config
 
     if args.num is not None and args.num < 2:
         raise ValueError(f"--num must be at least 2; got {args.num}.")
-    if Path(args.source).is_dir():
-        gan, config = load_run(args.source), read_config(args.source)
-    else:
-        gan, config = zoo.load(args.source), zoo.get_entry(args.source)
+    gan, config = _load(args.source, args.unsafe)
     data = args.data or ((config or {}).get("data") or {}).get("source")
     if data is None:
         raise ValueError(f"{args.source} does not record its training data (no config.yaml); "
                          "pass --data, e.g. --data digits.")
-    options = {}
-    if args.extractor == "inception":
-        options["weights"] = str(args.inception_weights) if args.inception_weights else "imagenet"
-    report = evaluate.evaluate_gan(gan, name=Path(args.source).name, num=args.num,
-                                   seed=args.seed, source=data,
-                                   extractor=get_extractor(args.extractor, **options))
-    rows = [("", *evaluate.COLUMNS)] + [(row["name"], *evaluate.format_row(row["metrics"]))
-                                        for row in report["rows"]]
+    if hasattr(gan, "translate"):
+        from ganzoo.metrics import translation as table
+
+        if data != "digits2negative":
+            raise ValueError(f"{args.source} translates {data!r}, whose true mapping is unknown; "
+                             "ganzoo eval measures translators on 'digits2negative' only.")
+        report = table.digits2negative_report(gan, name=Path(args.source).name)
+    else:
+        table = evaluate
+        options = {}
+        if args.extractor == "inception":
+            options["weights"] = (str(args.inception_weights) if args.inception_weights
+                                  else "imagenet")
+        report = evaluate.evaluate_gan(gan, name=Path(args.source).name, num=args.num,
+                                       seed=args.seed, source=data,
+                                       extractor=get_extractor(args.extractor, **options))
+    rows = [("", *table.COLUMNS)] + [(row["name"], *table.format_row(row["metrics"]))
+                                     for row in report["rows"]]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     print()
-    for line in evaluate.protocol_lines(report):
+    for line in table.protocol_lines(report):
         print(f"  {line}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,45 @@
-"""Pictures of generated samples: image grids (in [-1, 1]) and 2D scatter plots."""
+"""Pictures in and out: image files read for translation, image grids (in [-1, 1])
+and 2D scatter plots of generated samples."""
 
 import math
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+
+def read_images(paths, image_size, channels):
+    """Read image files as one float32 batch `(N, size, size, channels)` in [-1, 1],
+    resized the way `ganzoo.data` resizes training images.
+
+    Args:
+        paths: image files (PNG, JPEG, BMP, GIF).
+        image_size: side length of the output images.
+        channels: 1 or 3.
+    """
+    import tensorflow as tf
+
+    from ganzoo.data.pipeline import scale_images
+
+    images = []
+    for path in paths:
+        try:
+            image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3,
+                                       expand_animations=False)
+        except tf.errors.OpError as error:
+            raise ValueError(f"cannot read image {str(path)!r}: {error.message}") from None
+        images.append(scale_images(tf.image.convert_image_dtype(image, tf.float32),
+                                   image_size, channels))
+    return np.stack([image.numpy() for image in images]).astype(np.float32)
+
+
+def save_image(image, path):
+    """Write one `(H, W, C)` image in [-1, 1] as a PNG at `path`; returns the path."""
+    pixels = to_uint8(image)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(path)
+    return path
 
 
 def to_uint8(images):
@@ -85,3 +120,30 @@ def save_samples(samples, path, reference=None, scale=4):
     if samples.ndim == 2 and samples.shape[1] == 2:
         return save_scatter(samples, path, reference)
     return save_grid(samples, path, scale=scale)
+
+
+def save_columns(columns, path, scale=4):
+    """Write image sets side by side as one PNG grid: row i holds image i of each
+    column (e.g. input | translation | ground truth); returns the path.
+
+    Args:
+        columns: a list of `(N, H, W, C)` arrays in [-1, 1] with one N.
+        scale: upscaling, so small images stay visible.
+    """
+    images = np.stack([np.asarray(column) for column in columns], axis=1)
+    return save_grid(images.reshape(-1, *images.shape[2:]), path, columns=len(columns),
+                     scale=scale)
+
+
+def translation_columns(translator, images_a, images_b):
+    """The columns `a | a2b | back to A | b | b2a | back to B` of a CycleGAN's
+    translations and cycle reconstructions, as `save_columns` takes them.
+
+    The two domains are cut to the same number of images.
+    """
+    num = min(len(images_a), len(images_b))
+    columns = []
+    for images, there, back in ((images_a[:num], "a2b", "b2a"), (images_b[:num], "b2a", "a2b")):
+        translated = translator.translate(images, there)
+        columns += [images, translated, translator.translate(translated, back)]
+    return columns

@@ -1,71 +1,341 @@
-"""Train a zoo entry (or any entry-shaped config) into a run folder."""
+"""Train a zoo entry (or any entry-shaped config) into a run folder, resumably.
 
+While training, checkpoints go to `RUN/checkpoints/` every `checkpoint_every`
+generator steps (see `ganzoo.checkpoints`). Training into a folder that holds an
+unfinished run resumes from its newest good checkpoint, so after a crash or `kill -9`
+the same command continues where the checkpoint left off.
+
+Nothing random depends on the process: the weights' initialisation and the noise
+seed follow the entry's seed, the training noise is a function of (noise seed,
+generator step), and the data order of epoch e is the (e+1)-th reshuffle of
+`make_dataset(config, seed)`. One generator update consumes one batch, so a run at
+generator step g continues with `make_dataset(config, seed).repeat().skip(g)`:
+exactly the batches an uninterrupted run sees next. (Skipping replays the input
+pipeline without training: cheap for in-memory data, one read of the files per
+finished epoch for a folder or TFDS dataset.) With `deterministic=True` (TensorFlow
+op determinism), a run killed and resumed ends with the same weights, bit for bit,
+as one never interrupted.
+"""
+
+import hashlib
+import json
 import shutil
 import time
 from pathlib import Path
 
 import keras
+import tensorflow as tf
+import yaml
 
-from ganzoo import data, zoo
-from ganzoo.callbacks import SampleGrid
+from ganzoo import data, runs, zoo
+from ganzoo.callbacks import SampleGrid, TranslationGrid
+from ganzoo.checkpoints import CHECKPOINT_DIR, CheckpointStore, PeriodicCheckpoint
+from ganzoo.errors import DataError, DivergenceError, RunFolderError
+from ganzoo.files import check_writable, write_text
 from ganzoo.gans.optimizers import make_optimizers
-from ganzoo.runs import save_run
+from ganzoo.guard import DivergenceGuard
+from ganzoo.input_checks import describe_mismatch
+from ganzoo.schedules import set_learning_rate_scale
+
+DEFAULT_CHECKPOINT_EVERY = 200
+
+
+def make_dataset(config, seed):
+    """A fresh dataset of one epoch of the entry's training data, shuffled from `seed`.
+
+    The only place training builds its data. Each iteration reshuffles, so a fresh
+    dataset's (e+1)-th pass is epoch e's order, in any process.
+    """
+    return zoo.load_dataset(config, seed)
 
 
 def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="auto",
-          callbacks=()):
-    """Train the GAN described by `config` and save it as a run folder; returns the GAN.
+          callbacks=(), *, checkpoint_every=DEFAULT_CHECKPOINT_EVERY, keep_checkpoints=2,
+          guard=True, deterministic=False, resume=True):
+    """Train the GAN described by `config` into the run folder `run_dir`; returns the GAN.
 
     Args:
         config: a zoo entry name or an entry dict (see `ganzoo.zoo.get_entry`).
-        run_dir: the run folder to create.
+        run_dir: the run folder. If it holds an unfinished run of the same
+            configuration, training resumes from its newest good checkpoint.
         epochs, seed: override the entry's training schedule and seed.
         overwrite: replace the files of an existing run folder; otherwise refuse, so
             a finished run is never lost by accident.
         verbose: Keras' progress display (`"auto"`, 0, 1 or 2).
         callbacks: extra Keras callbacks.
-    """
-    config = zoo.get_entry(config) if isinstance(config, str) else zoo.validate(dict(config))
-    training = config["training"] = {**config["training"]}
-    if epochs is not None:
-        training["epochs"] = epochs
-    if seed is not None:
-        training["seed"] = seed
-    run_dir = Path(run_dir)
-    if run_dir.exists() and any(run_dir.iterdir()):
-        if not overwrite:
-            raise FileExistsError(f"Run folder {run_dir} exists and is not empty; choose "
-                                  "another --run-dir or pass --overwrite to replace it.")
-        # the old run's grids and logs would otherwise mix with the new run's
-        for folder in ("samples", "logs"):
-            shutil.rmtree(run_dir / folder, ignore_errors=True)
+        checkpoint_every: generator steps between checkpoints (rounded up to a
+            multiple of the steps run per call, see `steps_per_execution`).
+        keep_checkpoints: how many of the newest checkpoints to keep.
+        guard: True for a `DivergenceGuard` with its defaults, a dict of its
+            options (`rules`, `max_retries`, `lr_factor` ...), or False for none.
+        deterministic: turn on TensorFlow op determinism (for the rest of the
+            process), so results do not depend on thread timing.
+        resume: continue an unfinished run found in `run_dir`; False refuses it.
 
+    Example:
+        >>> gan = train("dcgan-digits", "runs/demo", epochs=5)   # again after a crash: resumes
+    """
+    config = _resolve_config(config, epochs, seed)
+    training, name = config["training"], config["name"]
+    if checkpoint_every < 1:
+        raise ValueError(f"The checkpoint interval must be at least 1 step; got "
+                         f"{checkpoint_every}.")
+    run_dir = Path(run_dir)
+    store = CheckpointStore(run_dir / CHECKPOINT_DIR, keep=keep_checkpoints)
+    guard_callback = None
+    if guard:  # built first: bad options are reported before anything is written
+        guard_callback = DivergenceGuard(store, restart_fit=True, raise_on_stop=False,
+                                         **(guard if isinstance(guard, dict) else {}))
+    resuming = _existing_run(run_dir, store, config, overwrite, resume)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(training["seed"])
-    dataset = data.load(**config["data"], seed=training["seed"])
+
+    dataset = make_dataset(config, training["seed"])
+    steps_per_epoch = count_batches(dataset, f"{name}'s training data")
     gan = zoo.build_gan(config)
-    # Several steps per call to the compiled function: small (2D) models are otherwise
-    # dominated by per-step overhead.
+    check_data_fits(dataset, gan, name)
     g_optimizer, d_optimizer = make_optimizers(
         gan, training.get("learning_rate"), training.get("lr_schedule", "constant"),
-        generator_steps=training["epochs"] * int(dataset.cardinality()))
+        generator_steps=training["epochs"] * steps_per_epoch,
+        hold_steps=training.get("lr_hold_epochs", 0) * steps_per_epoch)
+    # Several steps per call to the compiled function: small (2D) models are otherwise
+    # dominated by per-step overhead.
     gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer,
-                steps_per_execution=training.get("steps_per_execution", 1))
+                steps_per_execution=steps_per_call(training.get("steps_per_execution", 1),
+                                                   steps_per_epoch))
+
+    # Only now, with data and model known to fit, is the run folder touched.
+    _claim(run_dir, store, config, overwrite, resuming)
+    config_hash = _hash(config)
+    checkpoint = store.latest()
+    lr_scale = _resume(gan, store, checkpoint, config_hash, run_dir) if checkpoint else 1.0
+    if guard_callback is not None:
+        guard_callback.lr_scale = lr_scale
+
+    def describe(model):
+        epoch, batch = divmod(int(model.g_optimizer.iterations), steps_per_epoch)
+        return {"epoch": epoch, "batch": batch, "steps_per_epoch": steps_per_epoch,
+                "config_sha256": config_hash, "data_seed": training["seed"],
+                "noise_seed": model.seed, "deterministic": deterministic,
+                "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale}
+
+    if checkpoint is None:
+        store.save(gan, describe(gan))
     log_dir = run_dir / "logs"
-    all_callbacks = [SampleGrid(run_dir / "samples", log_dir=log_dir,
-                                reference=data.mixtures.centers_of(config["data"]["source"])),
-                     keras.callbacks.TensorBoard(log_dir), *callbacks]
+    all_callbacks = [
+        *([guard_callback] if guard_callback else []),
+        PeriodicCheckpoint(store, checkpoint_every, describe, guard=guard_callback),
+        _progress_pictures(gan, config, run_dir / "samples", log_dir),
+        keras.callbacks.TensorBoard(log_dir), *callbacks]
 
     start = time.perf_counter()
-    history = gan.fit(dataset, epochs=training["epochs"], callbacks=all_callbacks,
-                      verbose=verbose)
+    history = _fit_to_end(gan, config, steps_per_epoch, all_callbacks, verbose, guard_callback)
     wall_time = time.perf_counter() - start
+    if guard_callback is not None and guard_callback.failure:
+        raise DivergenceError(guard_callback.failure)
 
     batch_size = config["data"]["batch_size"]
-    save_run(gan, run_dir, config, metadata={
+    runs.save_run(gan, run_dir, config, metadata={
         "seed": training["seed"],
         "epochs": training["epochs"],
         "images_seen": int(gan.g_optimizer.iterations) * batch_size,
         "wall_time_s": round(wall_time, 2),
-        "final_losses": {name: values[-1] for name, values in history.history.items()},
+        "resumed_from_step": checkpoint.step if checkpoint else None,
+        "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale,
+        "divergence_events": guard_callback.events if guard_callback else [],
+        "final_losses": {key: values[-1] for key, values in history.history.items()},
     })
     return gan
+
+
+def _progress_pictures(gan, config, directory, log_dir):
+    """The callback that draws the run's progress: translations of 8 fixed held-out
+    images per domain for a translator, a fixed latent batch otherwise."""
+    source = config["data"]["source"]
+    if hasattr(gan, "translate"):
+        shape = dict(image_size=config["data"].get("image_size"),
+                     channels=config["data"].get("channels"))
+        try:
+            images_a, images_b = data.load_unpaired_arrays(source, split="test", **shape)
+        except ValueError:  # streamed (TFDS) or without test folders: the first train images
+            images_a, images_b = next(iter(data.load_unpaired(source, batch_size=8, **shape,
+                                                              shuffle=False)))
+        return TranslationGrid(directory, images_a[:8], images_b[:8], log_dir=log_dir)
+    return SampleGrid(directory, log_dir=log_dir, reference=data.mixtures.centers_of(source))
+
+
+def count_batches(dataset, what):
+    """Batches in one pass of `dataset`, refusing empty and endless datasets."""
+    count = int(dataset.cardinality())
+    if count == tf.data.INFINITE_CARDINALITY:
+        raise DataError(f"{what} repeats forever; training needs epochs of known length: "
+                        "remove .repeat() (ganzoo repeats it itself).")
+    if count == tf.data.UNKNOWN_CARDINALITY:  # e.g. after .filter(): count once
+        count = int(dataset.reduce(0, lambda total, _: total + 1))
+    if count == 0:
+        raise DataError(f"{what} is empty: it yields no batch. Check the source (an empty "
+                        "folder, or a filter that drops everything) and that it has at least "
+                        "one full batch of images.")
+    return count
+
+
+def check_data_fits(dataset, gan, name):
+    """Refuse data whose samples' shape or dtype the GAN cannot train on, before training."""
+    spec = dataset.element_spec
+    # A translator trains on (domain A, domain B) pairs; a GAN on samples or (samples, labels).
+    domains = spec if hasattr(gan, "translate") and isinstance(spec, tuple) else (spec,)
+    for domain in domains:
+        samples = domain[0] if isinstance(domain, tuple) else domain
+        problem = describe_mismatch(samples.shape[1:], samples.dtype, gan.data_shape)
+        if problem:
+            raise DataError(f"{name}: the training data does not fit the model: {problem}")
+
+
+def steps_per_call(requested, steps_per_epoch):
+    """The largest divisor of `steps_per_epoch` not above `requested`.
+
+    Keras runs callbacks only between calls, so whole calls per epoch keep epochs,
+    checkpoints and the resume position on batch boundaries of the same epoch.
+    """
+    largest = max(1, min(requested, steps_per_epoch))
+    return max(d for d in range(1, largest + 1) if steps_per_epoch % d == 0)
+
+
+def _resolve_config(config, epochs, seed):
+    config = zoo.get_entry(config) if isinstance(config, str) else zoo.validate(dict(config))
+    config["training"] = {**config["training"]}
+    if epochs is not None:
+        config["training"]["epochs"] = epochs
+    if seed is not None:
+        config["training"]["seed"] = seed
+    return config
+
+
+def _existing_run(run_dir, store, config, overwrite, resume):
+    """True to resume the run in `run_dir`, False for a new run; raises to refuse.
+
+    Writes nothing: a bad configuration found later leaves the folder as it was.
+    """
+    if run_dir.exists() and not run_dir.is_dir():
+        raise FileExistsError(f"{run_dir} is a file, not a run folder; choose another --run-dir.")
+    if not run_dir.is_dir() or not any(run_dir.iterdir()) or overwrite:
+        return False
+    if runs.is_finished(run_dir):
+        raise FileExistsError(f"Run folder {run_dir} holds a finished run; choose another "
+                              "--run-dir or pass --overwrite to replace it.")
+    if not store.paths():
+        raise FileExistsError(f"Run folder {run_dir} exists, is not empty and holds no ganzoo "
+                              "checkpoint to resume from; choose another --run-dir or pass "
+                              "--overwrite to replace its contents.")
+    if not resume:
+        raise FileExistsError(f"Run folder {run_dir} holds an unfinished run; resume it (the "
+                              "default), choose another --run-dir or pass --overwrite.")
+    _check_same_config(run_dir, config)
+    return True
+
+
+def _claim(run_dir, store, config, overwrite, resuming):
+    """Make `run_dir` ready: writable, cleared with `overwrite`, its config recorded."""
+    check_writable(run_dir, f"the run folder {run_dir}")
+    if resuming:
+        if store.latest() is None:
+            raise RunFolderError(f"None of the checkpoints in {store.directory} is usable (see "
+                                 "the warnings above); pass --overwrite to start again.")
+        return
+    if overwrite:
+        # The old run's grids, logs and checkpoints would otherwise mix with the new
+        # run's; without its metadata it no longer counts as finished.
+        for folder in ("samples", "logs", CHECKPOINT_DIR):
+            shutil.rmtree(run_dir / folder, ignore_errors=True)
+        (run_dir / runs.METADATA_FILE).unlink(missing_ok=True)
+    write_text(run_dir / runs.CONFIG_FILE, yaml.safe_dump(config, sort_keys=False),
+               f"{run_dir / runs.CONFIG_FILE}")
+
+
+def _check_same_config(run_dir, config):
+    try:
+        recorded = runs.read_config(run_dir)
+    except (OSError, ValueError) as error:
+        raise RunFolderError(f"Cannot read {run_dir / runs.CONFIG_FILE} of the unfinished run: "
+                             f"{error}; pass --overwrite to start again.") from error
+    current = json.loads(json.dumps(config))  # lists, as YAML reads them back
+    if recorded is None or recorded == current:
+        return
+    changed = _differences(recorded, current)
+    raise RunFolderError(f"Run folder {run_dir} holds an unfinished run of another configuration "
+                         f"({'; '.join(changed[:5]) or 'the entry differs'}); resuming would mix "
+                         "two trainings. Run the same command as before, choose another "
+                         "--run-dir, or pass --overwrite to start again.")
+
+
+def _differences(old, new, prefix=""):
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [] if old == new else [f"{prefix or 'config'}: {old!r} before, {new!r} now"]
+    return [line for key in {**old, **new}
+            for line in _differences(old.get(key), new.get(key),
+                                     f"{prefix}.{key}" if prefix else key)]
+
+
+def _resume(gan, store, checkpoint, config_hash, run_dir):
+    """Load the checkpoint into `gan`; returns the learning-rate scale it was saved with."""
+    state = checkpoint.state
+    if state.get("config_sha256") not in (None, config_hash):
+        raise RunFolderError(f"Checkpoint {checkpoint.path} was written by another configuration "
+                             f"than {run_dir / runs.CONFIG_FILE}; pass --overwrite to start again.")
+    store.restore(gan, checkpoint)
+    # The noise seed is fixed by the entry's seed already; the record makes it certain.
+    gan.seed = int(state.get("noise_seed", gan.seed))
+    lr_scale = float(state.get("lr_scale", 1.0))
+    set_learning_rate_scale(gan, lr_scale, restored_scale=lr_scale)
+    print(f"Resuming {run_dir} from checkpoint step {checkpoint.step} (epoch "
+          f"{state.get('epoch', '?')}, batch {state.get('batch', '?')}).")
+    return lr_scale
+
+
+class _RunCallbacks(keras.callbacks.CallbackList):
+    # Training may take several `fit` calls (finish an interrupted epoch first, restart
+    # after the guard restored a checkpoint); callbacks see one training from begin to end.
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+    def begin(self):
+        super().on_train_begin()
+
+    def end(self):
+        super().on_train_end()
+
+
+def _fit_to_end(gan, config, steps_per_epoch, callbacks, verbose, guard):
+    """`fit` from the GAN's current step to the last epoch; returns the History."""
+    epochs, seed = config["training"]["epochs"], config["training"]["seed"]
+    run_callbacks = _RunCallbacks(callbacks, add_history=True, add_progbar=verbose != 0,
+                                  verbose=verbose, epochs=epochs, steps=steps_per_epoch, model=gan)
+    run_callbacks.begin()
+    while True:
+        step = int(gan.g_optimizer.iterations)
+        epoch, batch = divmod(step, steps_per_epoch)
+        if epoch >= epochs:
+            break
+        # An interrupted epoch is finished in a fit of its own, so Keras' epochs stay the
+        # data's epochs (epoch-end pictures and logs land where they belong).
+        steps = steps_per_epoch - batch
+        run_callbacks.set_params({"verbose": verbose, "epochs": epochs, "steps": steps})
+        gan.fit(make_dataset(config, seed).repeat().skip(step), initial_epoch=epoch,
+                epochs=epoch + 1 if batch else epochs, steps_per_epoch=steps,
+                callbacks=run_callbacks, verbose=verbose, shuffle=False)
+        if guard is not None and guard.restart_requested:
+            guard.restart_requested = False  # back at a checkpoint: continue from there
+            continue
+        if gan.stop_training:
+            break
+    run_callbacks.end()
+    return gan.history
+
+
+def _hash(config):
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()

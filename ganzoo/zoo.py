@@ -11,7 +11,9 @@ from importlib import resources
 
 import yaml
 
-from ganzoo.gans import GAN, get_variant
+from ganzoo import data
+from ganzoo.gans import get_variant
+from ganzoo.gans.adversarial import AdversarialModel
 from ganzoo.gans.optimizers import SCHEDULES
 
 # Allowed keys of an entry, per section; None marks a free-form mapping
@@ -23,9 +25,9 @@ SCHEMA = {
     "variant": str,
     "model": None,
     "data": {"source": str, "image_size": int, "batch_size": int, "channels": int,
-             "split": str, "num_examples": int},
+             "split": str, "num_examples": int, "bad_files": str},
     "training": {"epochs": int, "seed": int, "steps_per_execution": int,
-                 "learning_rate": float, "lr_schedule": str},
+                 "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
 }
 REQUIRED = ("name", "variant", "model", "data", "training")
 REQUIRED_IN = {"data": ("source", "batch_size"), "training": ("epochs", "seed")}
@@ -50,7 +52,9 @@ def get_entry(name):
 def build_gan(config):
     """An untrained GAN of the entry's variant and model arguments."""
     variant = get_variant(config["variant"])
-    accepted = _arguments_of(variant) | _arguments_of(GAN)
+    # a variant forwards **kwargs to its bases (seed, loss ...), which take them
+    accepted = set().union(*(_arguments_of(cls) for cls in variant.__mro__
+                             if issubclass(cls, AdversarialModel)))
     for key in config["model"]:
         if key not in accepted:
             raise ValueError(f"{config['name']}: model argument {key!r} is not an argument of "
@@ -59,10 +63,18 @@ def build_gan(config):
 
 
 def _arguments_of(cls):
-    # Networks are objects, not YAML; **kwargs is where a variant forwards to GAN.
+    # Networks are objects, not YAML.
     named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     parameters = inspect.signature(cls.__init__).parameters.values()
-    return {p.name for p in parameters if p.kind in named} - {"self", "generator", "discriminator"}
+    return {p.name for p in parameters if p.kind in named and p.name != "self"
+            and not p.name.startswith(("generator", "discriminator"))}
+
+
+def load_dataset(config, seed):
+    """The entry's training data: unpaired `(images_a, images_b)` batches for a
+    translator (CycleGAN), batches of samples otherwise."""
+    translator = hasattr(get_variant(config["variant"]), "translate")
+    return (data.load_unpaired if translator else data.load)(**config["data"], seed=seed)
 
 
 def load(name, pretrained=True):
@@ -99,6 +111,10 @@ def validate(config, source="config"):
     if schedule not in SCHEDULES:
         raise ValueError(f"{source}: training: lr_schedule must be one of {list(SCHEDULES)}; "
                          f"got {schedule!r}.")
+    hold = config["training"].get("lr_hold_epochs", 0)
+    if hold and schedule != "linear_decay":
+        raise ValueError(f"{source}: training: lr_hold_epochs applies to lr_schedule "
+                         f"linear_decay only; the schedule is {schedule!r}.")
     return config
 
 

@@ -21,9 +21,13 @@ def test_every_entry_builds_a_gan_for_its_data(name):
         assert gan.data_shape[:2] == (size, size)
     else:  # 2D points
         assert gan.data_shape == (2,)
-    batch = next(iter(ganzoo.data.load(**entry["data"], seed=0)))
-    assert batch.shape[1:] == gan.data_shape
-    assert gan.generate(2, seed=0).shape == (2, *gan.data_shape)
+    batch = next(iter(zoo.load_dataset(entry, seed=0)))
+    if isinstance(gan, ganzoo.CycleGAN):  # unpaired (A, B) batches
+        assert [domain.shape[1:] for domain in batch] == [gan.data_shape] * 2
+        assert gan.translate(batch[0].numpy()).shape == batch[0].shape
+    else:
+        assert batch.shape[1:] == gan.data_shape
+        assert gan.generate(2, seed=0).shape == (2, *gan.data_shape)
 
 
 def _valid_entry():
@@ -39,6 +43,7 @@ def _valid_entry():
     (lambda c: c.update(variant="StyleGAN9"), "Unknown GAN variant 'StyleGAN9'"),
     (lambda c: c["training"].update(lr_schedule="cosine"), "lr_schedule must be one of"),
     (lambda c: c["training"].update(learning_rate="1e-3"), "'learning_rate' must be float"),
+    (lambda c: c["training"].update(lr_hold_epochs=5), "lr_hold_epochs applies to lr_schedule"),
 ])
 def test_bad_configs_are_rejected_naming_the_key(mutate, message):
     config = _valid_entry()
@@ -51,4 +56,12 @@ def test_a_variant_argument_the_variant_does_not_take_is_an_error():
     config = _valid_entry()
     config["model"]["filters"] = 8
     with pytest.raises(ValueError, match="model argument .filters. is not an argument of DCGAN"):
+        zoo.build_gan(config)
+
+
+def test_cyclegan_entries_take_cyclegan_arguments_only():
+    config = zoo.get_entry("cyclegan-digits")
+    assert isinstance(zoo.build_gan(config), ganzoo.CycleGAN)
+    config["model"]["latent_dim"] = 8
+    with pytest.raises(ValueError, match="model argument .latent_dim. is not an argument of CycleGAN"):
         zoo.build_gan(config)

@@ -59,6 +59,7 @@ def load(
     drop_remainder=True,
     data_dir=None,
     num_examples=None,
+    bad_files="error",
 ):
     """Return a batched, prefetched dataset of float32 images in [-1, 1].
 
@@ -80,6 +81,9 @@ def load(
         data_dir: TFDS data directory (TFDS sources only).
         num_examples: size of the fixed sample drawn from a 2D mixture (mixtures
             only; default 65,536), drawn with `seed`.
+        bad_files: for folders, what to do with files that do not decode as images:
+            "error" (default) stops naming them; "skip" leaves them out and warns
+            with their count and names.
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
@@ -87,6 +91,8 @@ def load(
     kind, where = _resolve(source)
     if num_examples is not None and kind != "mixture":
         raise ValueError("num_examples applies to the 2D mixtures only.")
+    if bad_files != "error" and kind != "folder":
+        raise ValueError("bad_files applies to folders of images only.")
     if kind == "mixture":
         if image_size is not None or channels is not None:
             raise ValueError(f"{source!r} is a mixture of 2D points: image_size and channels "
@@ -95,7 +101,7 @@ def load(
     elif kind == "digits":
         src = digits.digits_source(split, image_size, channels, with_labels)
     elif kind == "folder":
-        src = folder.folder_source(where, split, image_size, channels, with_labels)
+        src = folder.folder_source(where, split, image_size, channels, with_labels, bad_files)
     else:
         src = tfds_source.tfds_source(
             where, split, image_size, channels, with_labels, data_dir, shuffle, seed
@@ -103,7 +109,7 @@ def load(
     return pipeline.finish(src, batch_size, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder)
 
 
-def load_arrays(source, image_size=None, *, split="train", channels=None):
+def load_arrays(source, image_size=None, *, split="train", channels=None, bad_files="error"):
     """Return a whole in-memory source as (float32 images (N, H, W, C) in [-1, 1], int32 labels (N,)).
 
     Only for "digits", the 2D mixtures (65,536 points, seed 0) and folders; TFDS
@@ -114,6 +120,7 @@ def load_arrays(source, image_size=None, *, split="train", channels=None):
         image_size: output side length, or None for the native size (see `load`).
         split: as in `load`.
         channels: 1, 3 or None (see `load`).
+        bad_files: "error" or "skip", for folders (see `load`).
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
@@ -123,7 +130,7 @@ def load_arrays(source, image_size=None, *, split="train", channels=None):
     if kind == "digits":
         return digits.digits_arrays(split, image_size, channels)
     if kind == "folder":
-        return folder.folder_arrays(where, split, image_size, channels)
+        return folder.folder_arrays(where, split, image_size, channels, bad_files)
     raise ValueError(
         f"load_arrays only supports in-memory sources ('digits', a mixture or a folder), not the "
         f"TFDS dataset {source!r}; use load() to stream it"

@@ -1,6 +1,7 @@
 """Image files in a local folder, decoded lazily so large folders never sit in memory."""
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,12 @@ from ganzoo.data import pipeline
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 SPLITS = ("train", "all")
+BAD_FILES = ("error", "skip")
+# How many unreadable file names an error or warning lists before "...".
+_NAMES_SHOWN = 10
+# path -> (mtime_ns, size, decodes): each file is checked once per process, however
+# often the dataset is rebuilt (training rebuilds it on resume and after a retry).
+_checked = {}
 
 
 def list_images(folder):
@@ -58,6 +65,57 @@ def _image_shape(path):
     return tuple(image.shape)
 
 
+def check_files(paths, bad_files, folder):
+    """Return the paths that decode as images; the others are reported or refused.
+
+    Every file is decoded once, in parallel, with the decoder the pipeline uses, so a
+    corrupt or mislabelled file is found before training starts instead of
+    stopping it hours later.
+
+    Args:
+        paths: image file paths.
+        bad_files: "error" (raise naming the files) or "skip" (leave them out, with a
+            warning that gives their count and names).
+        folder: the folder, for messages.
+    """
+    if bad_files not in BAD_FILES:
+        raise ValueError(f"bad_files must be one of {BAD_FILES}, got {bad_files!r}")
+    stats = {path: os.stat(path) for path in paths}
+    unknown = [p for p in paths if _checked.get(p, (None,))[:2] != _stamp(stats[p])]
+    if unknown:
+        decodable = (tf.data.Dataset.from_tensor_slices(unknown)
+                     .map(_decodes, num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+                     .ignore_errors())
+        good = {path.decode() for path, _ in decodable.as_numpy_iterator()}
+        for path in unknown:
+            _checked[path] = (*_stamp(stats[path]), path in good)
+    bad = [p for p in paths if not _checked[p][2]]
+    if not bad:
+        return list(paths)
+    names = ", ".join(os.path.relpath(p, folder) for p in bad[:_NAMES_SHOWN])
+    names += ", ..." if len(bad) > _NAMES_SHOWN else ""
+    what = (f"{len(bad)} of {len(paths)} files in folder {str(folder)!r} that cannot be "
+            f"decoded as images (corrupt, truncated or not an image): {names}")
+    if bad_files == "error":
+        raise ValueError(f"found {what}; fix or remove them, or pass bad_files='skip' (zoo "
+                         "config: data: bad_files: skip) to train without them")
+    good_paths = [p for p in paths if _checked[p][2]]
+    if not good_paths:
+        raise ValueError(f"folder {str(folder)!r} has no readable images: found {what}")
+    warnings.warn(f"Skipping {what}.", stacklevel=3)
+    return good_paths
+
+
+def _stamp(stat):
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _decodes(path):
+    # The shape is returned so the decoding cannot be optimized away.
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    return path, tf.shape(image)
+
+
 def _decode(path, image_size, channels):
     # Decoding to RGB first works for every format; TF refuses channels=1 for BMP and GIF.
     image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
@@ -66,7 +124,7 @@ def _decode(path, image_size, channels):
     return pipeline.scale_images(image, image_size, channels)
 
 
-def folder_source(folder, split, image_size, channels, with_labels):
+def folder_source(folder, split, image_size, channels, with_labels, bad_files="error"):
     """Return the images of a folder as an unbatched `pipeline.Source`.
 
     Args:
@@ -75,10 +133,15 @@ def folder_source(folder, split, image_size, channels, with_labels):
         image_size: output side length; None uses the first image's size, which must be square.
         channels: 1, 3, or None for the first image's channels (RGBA counts as 3).
         with_labels: yield `(image, label)` pairs instead of images.
+        bad_files: what to do with files that do not decode, see `check_files`.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r} for a folder; folders have no splits, use 'train' or 'all'")
     paths, labels, _ = list_images(folder)
+    good = set(check_files(paths, bad_files, folder))
+    if len(good) < len(paths):
+        keep = [path in good for path in paths]
+        paths, labels = [p for p, k in zip(paths, keep) if k], labels[np.array(keep)]
     if image_size is None or channels is None:
         height, width, stored_channels = _image_shape(paths[0])
         if image_size is None:
@@ -102,7 +165,7 @@ def folder_source(folder, split, image_size, channels, with_labels):
     return pipeline.Source(dataset, len(paths), name=f"folder {str(folder)!r}", prepare=prepare)
 
 
-def folder_arrays(folder, split, image_size, channels):
+def folder_arrays(folder, split, image_size, channels, bad_files="error"):
     """Return all images of a folder as (float32 images in [-1, 1], int32 labels).
 
     Args:
@@ -110,8 +173,10 @@ def folder_arrays(folder, split, image_size, channels):
         split: "train" or "all".
         image_size: output side length, or None (see `folder_source`).
         channels: 1, 3 or None (see `folder_source`).
+        bad_files: "error" or "skip" for files that do not decode (see `check_files`).
     """
-    source = folder_source(folder, split, image_size, channels, with_labels=True)
+    source = folder_source(folder, split, image_size, channels, with_labels=True,
+                           bad_files=bad_files)
     # Same decoding graph as load(), so arrays and streamed batches agree exactly.
     dataset = source.dataset.map(source.prepare, num_parallel_calls=tf.data.AUTOTUNE)
     images, labels = dataset.batch(source.num_examples).get_single_element()

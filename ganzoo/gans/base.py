@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from ganzoo import losses
 from ganzoo.gans.adversarial import AdversarialModel, apply_gradients, scale_for_gradients
+from ganzoo.input_checks import check_real_batch
 from ganzoo.nets.discriminator_options import pack_samples, packed_shape
 
 
@@ -116,7 +117,8 @@ class GAN(AdversarialModel):
     # ---------------------------------------------------------------------- training
 
     def train_step(self, data):
-        real = _samples_of(data)
+        real = check_real_batch(_samples_of(data), self.data_shape,
+                                step=self.g_optimizer.iterations)
         if self.pack > 1:
             real = _checked_packable(real, self.pack)
         batch_size = tf.shape(real)[0]

@@ -7,6 +7,7 @@ import tensorflow as tf
 from ganzoo import losses
 from ganzoo.gans.adversarial import AdversarialModel, apply_gradients, scale_for_gradients
 from ganzoo.gans.image_pool import ImagePool
+from ganzoo.input_checks import check_real_batch
 from ganzoo.nets import patchgan_discriminator, resnet_generator
 
 DIRECTIONS = ("a2b", "b2a")
@@ -153,7 +154,8 @@ class CycleGAN(AdversarialModel):
                                                        discriminator(fake, training=True))
 
     def train_step(self, data):
-        real_a, real_b = _domains_of(data)
+        # no first-batch 0..1 check (step=None): a batch of one bright photo is >= 0 legitimately
+        real_a, real_b = (check_real_batch(images, self.image_shape) for images in _domains_of(data))
 
         # 1. both generators, with the discriminators fixed
         with tf.GradientTape() as tape:

@@ -1,0 +1,71 @@
+"""Scaling an optimizer's learning rate after the fact, whether it is a number or a schedule.
+
+The divergence guard retries with a lower learning rate. A constant learning rate is
+a variable (saved with the optimizer's state, so a checkpoint carries the lowered
+value); a `LearningRateSchedule` is Python code traced into the training function, so
+it is wrapped in `ScaledSchedule` instead and the training function retraced.
+
+Example:
+    >>> set_learning_rate_scale(gan, 0.5, restored_scale=1.0)   # both optimizers, halved
+"""
+
+import keras
+
+LearningRateSchedule = keras.optimizers.schedules.LearningRateSchedule
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class ScaledSchedule(LearningRateSchedule):
+    """Another schedule multiplied by a constant `scale`.
+
+    Args:
+        schedule: a `LearningRateSchedule` (or its serialized config).
+        scale: the factor.
+
+    Example:
+        >>> ScaledSchedule(keras.optimizers.schedules.PolynomialDecay(2e-4, 1000, 0.0), 0.5)
+    """
+
+    def __init__(self, schedule, scale):
+        if isinstance(schedule, dict):
+            schedule = keras.saving.deserialize_keras_object(schedule)
+        self.schedule = schedule
+        self.scale = float(scale)
+
+    def __call__(self, step):
+        return self.schedule(step) * self.scale
+
+    def get_config(self):
+        return {"schedule": keras.saving.serialize_keras_object(self.schedule),
+                "scale": self.scale}
+
+
+def set_learning_rate_scale(gan, scale, restored_scale):
+    """Make both optimizers' learning rates `scale` times their configured values.
+
+    Args:
+        gan: a compiled GAN whose weights were just restored (or left as they are).
+        scale: the wanted factor relative to the configured learning rates.
+        restored_scale: the factor in effect when the restored weights were saved:
+            a constant learning rate is a variable restored with them.
+    """
+    retrace = False
+    for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        current = optimizer.get_config()["learning_rate"]
+        if isinstance(current, dict):  # a serialized schedule
+            schedule = keras.saving.deserialize_keras_object(current)
+            in_effect = schedule.scale if isinstance(schedule, ScaledSchedule) else 1.0
+            if in_effect != scale:
+                base = schedule.schedule if isinstance(schedule, ScaledSchedule) else schedule
+                optimizer.learning_rate = base if scale == 1.0 else ScaledSchedule(base, scale)
+                retrace = True
+        elif scale != restored_scale:
+            optimizer.learning_rate = float(current) * scale / restored_scale
+    if retrace:
+        # The old schedule is baked into the traced training function.
+        gan.make_train_function(force=True)
+
+
+def learning_rate_of(optimizer):
+    """The optimizer's current learning rate as a float (schedules at the current step)."""
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))

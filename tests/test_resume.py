@@ -1,0 +1,149 @@
+"""Resume after a crash: checkpoints, the data position, and bit-identical weights."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import yaml
+
+from ganzoo import errors
+from ganzoo.checkpoints import CheckpointStore
+from ganzoo.training import steps_per_call, train
+
+# 1437 digits train images in batches of 32: 44 steps per epoch.
+STEPS_PER_EPOCH = 44
+
+
+def tiny_config(epochs=3, steps_per_execution=1):
+    return {"name": "tiny-vanilla", "variant": "VanillaGAN",
+            "model": {"data_shape": [8, 8, 1], "latent_dim": 8, "hidden_units": [32]},
+            "data": {"source": "digits", "image_size": 8, "batch_size": 32},
+            "training": {"epochs": epochs, "seed": 0, "steps_per_execution": steps_per_execution}}
+
+
+def weight_arrays(path):
+    arrays = {}
+    with h5py.File(path, "r") as stream:
+        stream.visititems(lambda name, item: arrays.__setitem__(name, item[()])
+                          if isinstance(item, h5py.Dataset) else None)
+    return arrays
+
+
+def assert_same_weights(run_a, run_b):
+    a, b = weight_arrays(run_a / "gan.weights.h5"), weight_arrays(run_b / "gan.weights.h5")
+    assert a.keys() == b.keys() and len(a) > 10
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name
+
+
+class Crash(keras.callbacks.Callback):
+    """Stands in for a crash: stops the process's training abruptly at `step`."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.g_optimizer.iterations) >= self.step:
+            raise KeyboardInterrupt
+
+
+def checkpoint_steps(run_dir):
+    return [int(p.name.split("-")[1]) for p in sorted((run_dir / "checkpoints").glob("step-*"))]
+
+
+def test_killed_with_sigkill_the_same_command_resumes_bit_identically(tmp_path):
+    config_file = tmp_path / "tiny.yaml"
+    config_file.write_text(yaml.safe_dump(tiny_config(epochs=6)))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+    def command(run_dir):
+        return [sys.executable, "-m", "ganzoo.cli", "train", "--config", str(config_file),
+                "--run-dir", str(run_dir), "--deterministic", "--checkpoint-every", "10"]
+
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(command(killed), env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    # Kill mid-epoch, after a checkpoint that is not on an epoch boundary.
+    while not any(s >= 50 and s % STEPS_PER_EPOCH for s in checkpoint_steps(killed)):
+        assert process.poll() is None, "training ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    assert not (killed / "metadata.json").exists()
+    steps = checkpoint_steps(killed)
+    newest = steps[-1]
+    # Every 10 steps: a kill loses at most the 10 steps since the newest checkpoint.
+    assert all(s % 10 == 0 for s in steps) and newest - steps[-2] == 10
+
+    resumed = subprocess.run(command(killed), env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"from checkpoint step {newest} " in resumed.stdout
+    uninterrupted = tmp_path / "uninterrupted"
+    subprocess.run(command(uninterrupted), env=env, capture_output=True, check=True)
+
+    total = 6 * STEPS_PER_EPOCH
+    for run in (killed, uninterrupted):
+        assert json.loads((run / "metadata.json").read_text())["generator_steps"] == total
+    assert json.loads((killed / "metadata.json").read_text())["resumed_from_step"] == newest
+    assert not list((killed / "checkpoints").glob(".tmp-*"))
+    assert_same_weights(killed, uninterrupted)
+
+
+def test_resume_mid_epoch_with_several_steps_per_call_matches_an_uninterrupted_run(tmp_path):
+    config = tiny_config(steps_per_execution=4)  # 44 steps per epoch: 4 per call
+    train(config, tmp_path / "a", verbose=0, checkpoint_every=10)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "b", verbose=0, checkpoint_every=10, callbacks=[Crash(57)])
+    # callbacks run every 4 steps, so checkpoints land every 12 steps
+    assert checkpoint_steps(tmp_path / "b") == [48, 60]
+    gan = train(config, tmp_path / "b", verbose=0, checkpoint_every=10)
+    assert int(gan.g_optimizer.iterations) == 3 * STEPS_PER_EPOCH
+    metadata = json.loads((tmp_path / "b" / "metadata.json").read_text())
+    assert metadata["resumed_from_step"] == 60
+    assert_same_weights(tmp_path / "a", tmp_path / "b")
+    # epoch-end pictures still come once per data epoch
+    assert sorted(p.name for p in (tmp_path / "b" / "samples").glob("epoch_*")) == [
+        "epoch_001.png", "epoch_002.png", "epoch_003.png"]
+
+
+def test_checkpoints_record_the_position_and_seeds(tmp_path):
+    train(tiny_config(epochs=1), tmp_path, verbose=0, checkpoint_every=30)
+    store = CheckpointStore(tmp_path / "checkpoints")
+    assert [int(p.name[5:]) for p in store.paths()] == [30, 44]  # keep=2: 0 was pruned
+    state = store.latest().state
+    assert state["step"] == 44 and (state["epoch"], state["batch"]) == (1, 0)
+    assert state["steps_per_epoch"] == STEPS_PER_EPOCH and state["data_seed"] == 0
+    assert len(state["weights_sha256"]) == 64 and len(state["config_sha256"]) == 64
+
+
+def test_a_changed_configuration_is_not_resumed(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(), tmp_path, verbose=0, checkpoint_every=10, callbacks=[Crash(20)])
+    before = {p: p.read_bytes() for p in (tmp_path / "checkpoints").rglob("*") if p.is_file()}
+    with pytest.raises(errors.RunFolderError, match=r"training.epochs: 3 before, 4 now"):
+        train(tiny_config(epochs=4), tmp_path, verbose=0)
+    with pytest.raises(FileExistsError, match="unfinished run"):
+        train(tiny_config(), tmp_path, verbose=0, resume=False)
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_a_finished_run_is_not_trained_again(tmp_path):
+    train(tiny_config(epochs=1), tmp_path, verbose=0)
+    with pytest.raises(FileExistsError, match="finished run.*--overwrite"):
+        train(tiny_config(epochs=1), tmp_path, verbose=0)
+
+
+@pytest.mark.parametrize("requested, steps, expected", [(1, 44, 1), (4, 44, 4), (50, 512, 32),
+                                                         (50, 22, 22), (10, 23, 1)])
+def test_steps_per_call_divides_the_epoch(requested, steps, expected):
+    assert steps_per_call(requested, steps) == expected
