@@ -96,15 +96,15 @@ def _add_unsafe(command):
 def _list(args):
     from ganzoo import zoo
 
-    rows = [("entry", "variant", "data", "size", "description")]
+    rows = []
     for name in zoo.list_entries():
         entry = zoo.get_entry(name)
-        size = entry["data"].get("image_size", "")
-        rows.append((name, entry["variant"], entry["data"]["source"], str(size),
-                     entry.get("description", "")))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)), row[-1])
+        size = entry["data"].get("image_size")
+        pretrained = entry.get("pretrained")
+        rows.append((name, entry["variant"], entry["data"]["source"],
+                     f"{size}x{size}" if size else "2D", "yes" if pretrained else "no",
+                     zoo.key_metrics(entry)))
+    _print_table(("entry", "variant", "data", "size", "pretrained", "key metrics"), rows)
 
 
 def _train(args):
@@ -189,7 +189,8 @@ def _translate(args):
 def _eval(args):
     import json
 
-    from ganzoo.metrics import evaluate, get_extractor
+    from ganzoo.metrics import get_extractor
+    from ganzoo.metrics.model_report import evaluate_model
 
     if args.num is not None and args.num < 2:
         raise ValueError(f"--num must be at least 2; got {args.num}.")
@@ -198,27 +199,14 @@ def _eval(args):
     if data is None:
         raise ValueError(f"{args.source} does not record its training data (no config.yaml); "
                          "pass --data, e.g. --data digits.")
-    if hasattr(gan, "translate"):
-        from ganzoo.metrics import translation as table
-
-        if data != "digits2negative":
-            raise ValueError(f"{args.source} translates {data!r}, whose true mapping is unknown; "
-                             "ganzoo eval measures translators on 'digits2negative' only.")
-        report = table.digits2negative_report(gan, name=Path(args.source).name)
-    else:
-        table = evaluate
-        options = {}
-        if args.extractor == "inception":
-            options["weights"] = (str(args.inception_weights) if args.inception_weights
-                                  else "imagenet")
-        report = evaluate.evaluate_gan(gan, name=Path(args.source).name, num=args.num,
-                                       seed=args.seed, source=data,
-                                       extractor=get_extractor(args.extractor, **options))
-    rows = [("", *table.COLUMNS)] + [(row["name"], *table.format_row(row["metrics"]))
-                                     for row in report["rows"]]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    options = {}
+    if args.extractor == "inception":
+        options["weights"] = str(args.inception_weights) if args.inception_weights else "imagenet"
+    table, report = evaluate_model(gan, data, name=Path(args.source).name, num=args.num,
+                                   seed=args.seed,
+                                   extractor=get_extractor(args.extractor, **options))
+    _print_table(["", *table.COLUMNS], [(row["name"], *table.format_row(row["metrics"]))
+                                        for row in report["rows"]])
     print()
     for line in table.protocol_lines(report):
         print(f"  {line}")
@@ -226,6 +214,14 @@ def _eval(args):
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         print(f"Wrote {args.json}")
+
+
+def _print_table(header, rows):
+    """Left-aligned columns, two spaces apart."""
+    rows = [header, *rows]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 if __name__ == "__main__":

@@ -137,6 +137,7 @@ def check_writable(folder, what):
 
 
 def sha256_of(path):
+    """Hex SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

@@ -25,9 +25,11 @@ from ganzoo.schedules import set_learning_rate_scale
 
 logger = logging.getLogger(__name__)
 
-# Adversarial losses that are bounded below by 0, where a value stuck near 0 means one
-# network has won outright (see ganzoo.losses).
-_NONNEGATIVE_LOSSES = ("non_saturating", "minimax", "least_squares", "hinge")
+# Adversarial losses whose discriminator (and generator) loss is bounded below by 0,
+# where a value stuck near 0 means one network has won outright (see ganzoo.losses).
+# The minimax and hinge generator losses go negative, so they get no generator rule.
+_NONNEGATIVE_D_LOSSES = ("non_saturating", "minimax", "least_squares", "hinge")
+_NONNEGATIVE_G_LOSSES = ("non_saturating", "least_squares")
 
 
 @dataclasses.dataclass
@@ -70,14 +72,17 @@ class CollapseRule:
 
 def default_rules(gan):
     """Collapse rules that make sense for the GAN's loss (none for Wasserstein critics)."""
-    if getattr(gan, "loss_name", None) not in _NONNEGATIVE_LOSSES:
-        return []
-    return [CollapseRule("d_loss", below=1e-3, patience=1000,
-                         meaning="the discriminator wins outright and the generator gets no "
-                                 "useful gradient"),
-            CollapseRule("g_loss", below=1e-3, patience=1000,
-                         meaning="the discriminator has collapsed: it no longer tells fakes "
-                                 "from real data")]
+    loss = getattr(gan, "loss_name", None)
+    rules = []
+    if loss in _NONNEGATIVE_D_LOSSES:
+        rules.append(CollapseRule(
+            "d_loss", below=1e-3, patience=1000,
+            meaning="the discriminator wins outright and the generator gets no useful gradient"))
+    if loss in _NONNEGATIVE_G_LOSSES:
+        rules.append(CollapseRule(
+            "g_loss", below=1e-3, patience=1000,
+            meaning="the discriminator has collapsed: it no longer tells fakes from real data"))
+    return rules
 
 
 class DivergenceGuard(keras.callbacks.Callback):

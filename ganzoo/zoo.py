@@ -9,29 +9,15 @@ import functools
 import inspect
 from importlib import resources
 
+from pathlib import Path
+
 import yaml
 
 from ganzoo import data
+from ganzoo import pretrained as pretrained_weights
 from ganzoo.gans import get_variant
 from ganzoo.gans.adversarial import AdversarialModel
-from ganzoo.gans.optimizers import SCHEDULES
-
-# Allowed keys of an entry, per section; None marks a free-form mapping
-# (variant arguments are checked by the variant's constructor).
-SCHEMA = {
-    "name": str,
-    "description": str,
-    "paper": str,
-    "variant": str,
-    "model": None,
-    "data": {"source": str, "image_size": int, "batch_size": int, "channels": int,
-             "split": str, "num_examples": int, "bad_files": str},
-    "training": {"epochs": int, "seed": int, "steps_per_execution": int,
-                 "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
-}
-REQUIRED = ("name", "variant", "model", "data", "training")
-REQUIRED_IN = {"data": ("source", "batch_size"), "training": ("epochs", "seed")}
-
+from ganzoo.zoo_schema import validate
 
 def list_entries():
     """Names of all zoo entries, sorted."""
@@ -59,7 +45,10 @@ def build_gan(config):
         if key not in accepted:
             raise ValueError(f"{config['name']}: model argument {key!r} is not an argument of "
                              f"{variant.__name__}; it takes {sorted(accepted)}.")
-    return variant(**config["model"])
+    try:
+        return variant(**config["model"])
+    except (ValueError, TypeError) as error:  # e.g. an image size the networks cannot make
+        raise ValueError(f"{config['name']}: model: {error}") from None
 
 
 def _arguments_of(cls):
@@ -77,59 +66,66 @@ def load_dataset(config, seed):
     return (data.load_unpaired if translator else data.load)(**config["data"], seed=seed)
 
 
-def load(name, pretrained=True):
-    """The GAN of zoo entry `name`, ready to generate.
+def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):
+    """The GAN of zoo entry `name`, ready to generate (or translate), offline.
 
     Args:
         name: a zoo entry, see `list_entries()`.
-        pretrained: load the entry's shipped weights; False gives a fresh, untrained GAN.
+        pretrained: load the entry's weights (shipped with the package, or fetched
+            from its recorded URL and cached); False gives a fresh, untrained GAN.
+        weights: instead of the entry's own, weights from a local path or an http(s)
+            or file URL (cached like `keras.utils.get_file`), written by
+            `ganzoo.pretrained.save_weights` for this entry's architecture.
+        sha256: the expected SHA-256 of `weights` (required for a URL); a mismatch
+            is an error that says so.
+        cache_dir: where downloads are cached (default `~/.keras`, in `ganzoo/`).
+
+    Example:
+        >>> gan = ganzoo.load("dcgan-digits")
+        >>> images = gan.generate(16, seed=0)
     """
     config = get_entry(name)
-    if pretrained:
+    gan = build_gan(config)
+    if weights is not None:
+        return pretrained_weights.load_weights(
+            gan, pretrained_weights.fetch(weights, sha256, name, cache_dir), sha256)
+    if not pretrained:
+        return gan
+    record = config.get("pretrained")
+    if record is None:
         raise ValueError(f"Zoo entry {name!r} ships no pretrained weights yet: train it with "
                          f"`ganzoo train {name} --run-dir DIR` and sample from DIR, or pass "
                          "pretrained=False for an untrained GAN.")
-    return build_gan(config)
+    path = _weights_path(name, record, cache_dir)
+    return pretrained_weights.load_weights(gan, path, record["sha256"])
 
 
-def validate(config, source="config"):
-    """Check an entry's keys and value types; raise ValueError naming the first problem."""
-    if not isinstance(config, dict):
-        raise ValueError(f"{source}: a zoo entry is a mapping of keys; got {type(config).__name__}.")
-    for key in REQUIRED:
-        if key not in config:
-            raise ValueError(f"{source}: missing required key {key!r}.")
-    _check_keys(config, SCHEMA, source)
-    for section, keys in REQUIRED_IN.items():
-        for key in keys:
-            if key not in config[section]:
-                raise ValueError(f"{source}: {section}: missing required key {key!r}.")
-    get_variant(config["variant"])
-    if not isinstance(config["model"], dict):
-        raise ValueError(f"{source}: 'model' must be a mapping of variant arguments.")
-    schedule = config["training"].get("lr_schedule", "constant")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"{source}: training: lr_schedule must be one of {list(SCHEDULES)}; "
-                         f"got {schedule!r}.")
-    hold = config["training"].get("lr_hold_epochs", 0)
-    if hold and schedule != "linear_decay":
-        raise ValueError(f"{source}: training: lr_hold_epochs applies to lr_schedule "
-                         f"linear_decay only; the schedule is {schedule!r}.")
-    return config
+def _weights_path(name, record, cache_dir):
+    # shipped with the package when it is there; otherwise the recorded URL
+    if "file" in record:
+        shipped = resources.files("ganzoo.zoo_configs") / record["file"]
+        if shipped.is_file():
+            return Path(str(shipped))
+    if "url" in record:
+        return pretrained_weights.fetch(record["url"], record["sha256"], name, cache_dir)
+    raise FileNotFoundError(f"Zoo entry {name!r}: its weights file {record['file']} is missing "
+                            "from the installed package; reinstall ganzoo.")
 
 
-def _check_keys(mapping, schema, where):
-    for key, value in mapping.items():
-        if key not in schema:
-            raise ValueError(f"{where}: unknown key {key!r}; expected one of {sorted(schema)}.")
-        expected = schema[key]
-        if isinstance(expected, dict):
-            if not isinstance(value, dict):
-                raise ValueError(f"{where}: {key!r} must be a mapping.")
-            _check_keys(value, expected, f"{where}: {key}")
-        elif expected is not None and not isinstance(value, expected):
-            raise ValueError(f"{where}: {key!r} must be {expected.__name__}; "
-                             f"got {type(value).__name__} {value!r}.")
+def key_metrics(config):
+    """A short text of the metrics recorded for the entry's pretrained weights."""
+    metrics = (config.get("pretrained") or {}).get("metrics") or {}
+    parts = []
+    if "fid" in metrics:
+        parts.append(f"digits-FID {metrics['fid']:.2f}")
+    if "modes_covered" in metrics:
+        parts.append(f"classes {metrics['modes_covered']}/{metrics.get('num_modes', 10)}")
+    if "modes" in metrics:
+        parts.append(f"modes {metrics['modes']}, {100 * metrics['high_quality']:.1f}% high quality")
+    if "a2b_MAE" in metrics:
+        parts.append(f"a2b MAE {metrics['a2b_MAE']:.3f}, class kept "
+                     f"{100 * metrics['a2b_class_kept']:.1f}%")
+    return "; ".join(parts)
 
 
 @functools.cache

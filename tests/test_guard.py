@@ -121,6 +121,10 @@ def test_default_rules_fit_the_loss():
     wgan = ganzoo.WGANGP(data_shape=(2,), latent_dim=2, hidden_units=(4,))
     assert [rule.metric for rule in default_rules(vanilla)] == ["d_loss", "g_loss"]
     assert default_rules(wgan) == []  # a critic's loss has no floor
+    # the minimax and hinge generator losses are negative when G does well
+    for loss in ("minimax", "hinge"):
+        gan = ganzoo.VanillaGAN(data_shape=(2,), latent_dim=2, hidden_units=(4,), loss=loss)
+        assert [rule.metric for rule in default_rules(gan)] == ["d_loss"]
     with pytest.raises(ValueError, match="exactly one of below= or above="):
         CollapseRule("d_loss")
 

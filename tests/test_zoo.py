@@ -1,15 +1,19 @@
-"""Zoo entries: every YAML validates and builds; bad configs name the bad key."""
+"""Zoo entries: every YAML validates, builds and trains a step; shipped weights load
+offline and match their sha256; bad configs name the bad key."""
 
+import numpy as np
 import pytest
 
 import ganzoo
-from ganzoo import zoo
+from ganzoo import pretrained, zoo
 
 ENTRIES = zoo.list_entries()
+PRETRAINED = [name for name in ENTRIES if "pretrained" in zoo.get_entry(name)]
 
 
-def test_the_foundation_entries_are_registered():
-    assert {"dcgan-digits", "vanilla-digits"} <= set(ENTRIES)
+def test_the_issue_entries_are_registered():
+    assert {"dcgan-digits", "vanilla-digits", "wgangp-digits", "cyclegan-digits",
+            "vanilla-ring8", "wgangp-grid25", "hinge-grid25"} <= set(ENTRIES)
 
 
 @pytest.mark.parametrize("name", ENTRIES)
@@ -28,6 +32,61 @@ def test_every_entry_builds_a_gan_for_its_data(name):
     else:
         assert batch.shape[1:] == gan.data_shape
         assert gan.generate(2, seed=0).shape == (2, *gan.data_shape)
+    # one training step on the entry's own data moves the generator
+    gan.compile()
+    before = [np.array(w) for w in gan.generator.trainable_weights]
+    gan.fit(zoo.load_dataset(entry, seed=0).take(1), epochs=1, verbose=0)
+    assert any(not np.array_equal(b, np.array(a))
+               for b, a in zip(before, gan.generator.trainable_weights))
+
+
+@pytest.mark.parametrize("name", PRETRAINED)
+def test_shipped_weights_load_offline_match_their_sha256_and_generate_in_range(name):
+    record = zoo.get_entry(name)["pretrained"]
+    path = zoo._weights_path(name, record, cache_dir=None)
+    assert pretrained.sha256_of(path) == record["sha256"]
+    gan = zoo.load(name)
+    if isinstance(gan, ganzoo.CycleGAN):
+        digits = ganzoo.data.load_arrays("digits", gan.image_shape[0], split="test")[0][:8]
+        out = gan.translate(digits)
+    else:
+        out = gan.generate(64, seed=0)
+        untrained = zoo.load(name, pretrained=False).generate(64, seed=0)
+        assert not np.allclose(out, untrained)  # the weights were applied
+    assert np.all(np.isfinite(out))
+    if out.ndim == 4:
+        assert out.min() >= -1.0 and out.max() <= 1.0
+
+
+def _saved_weights(tmp_path, name="dcgan-digits"):
+    gan = zoo.load(name, pretrained=False)
+    path = tmp_path / "weights.npz"
+    return gan, path, pretrained.save_weights(gan, path)
+
+
+def test_weights_load_from_a_file_url_with_the_right_sha256_and_are_cached(tmp_path):
+    gan, path, sha256 = _saved_weights(tmp_path)
+    loaded = zoo.load("dcgan-digits", weights=path.as_uri(), sha256=sha256,
+                      cache_dir=tmp_path / "cache")
+    np.testing.assert_array_equal(loaded.generate(4, seed=1), gan.generate(4, seed=1))
+    assert len(list((tmp_path / "cache" / "ganzoo").glob("*.npz"))) == 1
+    local = zoo.load("dcgan-digits", weights=path, sha256=sha256)  # a plain path works too
+    np.testing.assert_array_equal(local.generate(4, seed=1), gan.generate(4, seed=1))
+
+
+def test_a_wrong_sha256_is_an_error_that_says_so(tmp_path):
+    _, path, sha256 = _saved_weights(tmp_path)
+    wrong = "0" * 64
+    with pytest.raises(ValueError, match=f"SHA-256 mismatch .* expected {wrong}, got {sha256}"):
+        zoo.load("dcgan-digits", weights=path.as_uri(), sha256=wrong, cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="need their sha256"):
+        zoo.load("dcgan-digits", weights=path.as_uri(), cache_dir=tmp_path)
+
+
+def test_weights_of_another_architecture_are_refused(tmp_path):
+    _, path, sha256 = _saved_weights(tmp_path, "vanilla-digits")
+    with pytest.raises(ValueError, match="do not fit generator of this DCGAN"):
+        zoo.load("dcgan-digits", weights=path, sha256=sha256)
 
 
 def _valid_entry():
@@ -44,6 +103,15 @@ def _valid_entry():
     (lambda c: c["training"].update(lr_schedule="cosine"), "lr_schedule must be one of"),
     (lambda c: c["training"].update(learning_rate="1e-3"), "'learning_rate' must be float"),
     (lambda c: c["training"].update(lr_hold_epochs=5), "lr_hold_epochs applies to lr_schedule"),
+    (lambda c: c["data"].update(image_size=64), "data: image_size 64 does not match model: "
+                                                "image_shape"),
+    (lambda c: c.update(export={"formats": ["onnx", "coreml"]}), r"export: formats: unknown \['coreml'\]"),
+    (lambda c: c.update(pretrained={"file": "w.npz", "sha256": "abc", "metrics": {"fid": 1.0},
+                                    "command": "x", "wall_time_s": 1}), "sha256 must be 64"),
+    (lambda c: c.update(pretrained={"file": "w.npz", "sha256": "0" * 64}),
+     "pretrained: missing required key 'metrics'"),
+    (lambda c: c.update(evaluation={"num": "all"}), "evaluation: 'num' must be int"),
+    (lambda c: c.update(variant="CycleGan"), "variant: Unknown GAN variant 'CycleGan'"),
 ])
 def test_bad_configs_are_rejected_naming_the_key(mutate, message):
     config = _valid_entry()
@@ -56,6 +124,14 @@ def test_a_variant_argument_the_variant_does_not_take_is_an_error():
     config = _valid_entry()
     config["model"]["filters"] = 8
     with pytest.raises(ValueError, match="model argument .filters. is not an argument of DCGAN"):
+        zoo.build_gan(config)
+
+
+def test_an_image_size_the_networks_cannot_make_names_the_entry_and_key():
+    config = _valid_entry()
+    config["model"]["image_shape"] = [30, 30, 1]
+    config["data"]["image_size"] = 30
+    with pytest.raises(ValueError, match="dcgan-digits: model: DCGAN image size must be a multiple of 4"):
         zoo.build_gan(config)
 
 

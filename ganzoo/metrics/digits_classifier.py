@@ -17,7 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ganzoo.metrics.extractors import FeatureExtractor, check_images, file_sha256, package_file
+from ganzoo.files import sha256_of
+from ganzoo.metrics.extractors import FeatureExtractor, check_images, package_file
 
 INPUT_SIZE = 32
 NUM_CLASSES = 10
@@ -88,7 +89,7 @@ class DigitsClassifier(FeatureExtractor):
     def __init__(self, weights=None):
         path = package_file(WEIGHTS_FILE) if weights is None else Path(weights).expanduser()
         try:
-            self.weights_sha256 = file_sha256(path)
+            self.weights_sha256 = sha256_of(path)
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"digits classifier weights not found at {path}; reinstall ganzoo or retrain "

@@ -13,7 +13,6 @@ says nothing about a FID under another). Two ship with ganzoo:
 Register your own with `register_extractor(name, factory)`.
 """
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -83,14 +82,6 @@ def check_images(images):
         raise ValueError(f"images must be in [-1, 1] (as ganzoo GANs make them); got values in "
                          f"[{low:.3g}, {high:.3g}]. Map [0, 255] images with x / 127.5 - 1.")
     return np.clip(images, -1.0, 1.0)
-
-
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def register_extractor(name, factory):

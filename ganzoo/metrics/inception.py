@@ -18,7 +18,8 @@ from urllib.parse import urlparse
 
 import tensorflow as tf
 
-from ganzoo.metrics.extractors import FeatureExtractor, file_sha256
+from ganzoo.files import sha256_of
+from ganzoo.metrics.extractors import FeatureExtractor
 
 INPUT_SIZE = 299
 FEATURE_DIM = 2048
@@ -133,7 +134,7 @@ class InceptionV3Extractor(FeatureExtractor):
                 raise ValueError(f"{path} is not a weights file of InceptionV3 with "
                                  f"include_top={include_top}: {str(error).splitlines()[0]}") from None
         self.weights_path = None if path is None else str(path)
-        self.weights_sha256 = None if path is None else file_sha256(path)
+        self.weights_sha256 = None if path is None else sha256_of(path)
         self.num_classes = 1000 if include_top else None
         outputs = ([base.get_layer("avg_pool").output, base.output] if include_top
                    else [base.output])

@@ -84,11 +84,14 @@ def test_patchgan_sees_70x70_patches_at_256_pixels_like_the_paper(without_instan
     assert _receptive_box(discriminator, 256) == (70, 70) and receptive_field(3) == 70
 
 
-def test_patchgan_scales_its_patch_to_small_images(without_instance_norm):
-    assert [default_downsamplings(size) for size in (32, 64, 128, 256, 512)] == [1, 1, 2, 3, 4]
-    discriminator = patchgan_discriminator((32, 32, 1), base_filters=2)
+def test_patchgan_sees_34x34_patches_below_256_pixels(without_instance_norm):
+    assert [default_downsamplings(size) for size in (8, 16, 32, 128, 256, 512)] == [1, 2, 2, 2, 3, 3]
+    discriminator = patchgan_discriminator((64, 64, 1), base_filters=2)
     assert discriminator.output_shape == (None, 14, 14, 1)
-    assert _receptive_box(discriminator, 32) == (16, 16) == (receptive_field(1),) * 2
+    assert _receptive_box(discriminator, 64) == (34, 34) == (receptive_field(2),) * 2
+    assert patchgan_discriminator((8, 8, 1), base_filters=2).output_shape == (None, 2, 2, 1)
+    with pytest.raises(ValueError, match="2 downsamplings leave no score map at 8 px; use at most 1"):
+        patchgan_discriminator((8, 8, 1), downsamplings=2)
 
 
 @pytest.mark.parametrize("shape, message", [

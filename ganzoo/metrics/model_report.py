@@ -1,0 +1,41 @@
+"""The right metrics for a trained model, chosen by what it makes: the table `ganzoo
+eval` prints, and the headline numbers a zoo model card records.
+
+- images of digits: FID, KID, IS, precision/recall and class coverage with the digits
+  classifier (`evaluate`), or Inception features for other images;
+- 2D points of a mixture: modes covered, high-quality share, reverse KL
+  (`mixture_table`);
+- a CycleGAN of digits2negative: translation errors against the known mapping and
+  classes kept (`translation`).
+"""
+
+from ganzoo.data.mixtures import MIXTURES
+
+
+def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits"):
+    """`(table, report)`: the module that formats the rows (COLUMNS, format_row,
+    protocol_lines) and its report `{"rows": [...], "protocol": {...}}`."""
+    from ganzoo.metrics import evaluate, mixture_table, translation
+    from ganzoo.metrics.extractors import get_extractor
+
+    if hasattr(gan, "translate"):
+        if source != "digits2negative":
+            raise ValueError(f"this CycleGAN translates {source!r}, whose true mapping is "
+                             "unknown; translators are measured on 'digits2negative' only.")
+        return translation, translation.digits2negative_report(gan, name=name)
+    if source in MIXTURES:
+        return mixture_table, mixture_table.mixture_report(gan, source, name, num, seed)
+    return evaluate, evaluate.evaluate_gan(gan, name=name, num=num, seed=seed, source=source,
+                                           extractor=get_extractor(extractor))
+
+
+def headline_metrics(report):
+    """The model row's numbers worth a model card, rounded for reading."""
+    values = report["rows"][0]["metrics"]
+    keep = ("fid", "kid", "is", "precision", "recall", "modes_covered", "num_modes",
+            "confident_fraction", "modes", "modes_strict", "high_quality", "reverse_kl",
+            "a2b MAE", "b2a MAE", "cycle A MAE", "cycle B MAE", "a2b class kept",
+            "b2a class kept")
+    return {key.replace(" ", "_"): (round(float(values[key]), 4)
+                                    if isinstance(values[key], float) else values[key])
+            for key in keep if values.get(key) is not None}

@@ -1,0 +1,102 @@
+"""Pretrained weights of zoo entries: the networks a user runs, in one checked file.
+
+A weights file holds what generating or translating needs and nothing else (no
+discriminator, no optimizer state): `generator` for a GAN, `generator_ab` and
+`generator_ba` for a CycleGAN. It is a NumPy `.npz` archive of each network's
+`get_weights()` (batch-norm statistics included), keyed `network/index`, so loading
+runs no code from the file. Every file is identified by its SHA-256: a mismatch is an
+error, whether the file ships with the package, sits on disk, or comes from a URL.
+"""
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ganzoo.files import sha256_of
+
+
+def inference_networks(gan):
+    """{name: keras.Model} of the networks a ready GAN needs: its generator(s)."""
+    if hasattr(gan, "translate"):
+        return {"generator_ab": gan.generator_ab, "generator_ba": gan.generator_ba}
+    return {"generator": gan.generator}
+
+
+def save_weights(gan, path):
+    """Write the inference networks' weights to `path` (.npz); returns its SHA-256."""
+    arrays = {f"{name}/{index:03d}": weights
+              for name, network in inference_networks(gan).items()
+              for index, weights in enumerate(network.get_weights())}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as stream:  # np.savez would append .npz to a str path
+        np.savez(stream, **arrays)
+    return sha256_of(path)
+
+
+def load_weights(gan, path, sha256=None):
+    """Set `gan`'s inference networks from a weights file written by `save_weights`.
+
+    Args:
+        gan: a GAN of the entry's architecture.
+        path: the `.npz` file.
+        sha256: the expected SHA-256; a different file is an error that says so.
+    """
+    path = Path(path)
+    if sha256 is not None:
+        check_sha256(path, sha256)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError) as error:
+        raise ValueError(f"Cannot read pretrained weights {path}: {error}. The file is "
+                         "damaged or not a ganzoo weights file.") from None
+    for name, network in inference_networks(gan).items():
+        expected = network.get_weights()
+        stored = [arrays.get(f"{name}/{index:03d}") for index in range(len(expected))]
+        shapes = [None if array is None else array.shape for array in stored]
+        if shapes != [array.shape for array in expected]:
+            raise ValueError(f"Pretrained weights {path} do not fit {name} of this "
+                             f"{type(gan).__name__}: they hold {sum(a is not None for a in stored)} "
+                             f"arrays for it where {len(expected)} of shapes "
+                             f"{[a.shape for a in expected][:3]}... are needed.")
+        network.set_weights(stored)
+    return gan
+
+
+def check_sha256(path, expected):
+    """Raise ValueError unless the file's SHA-256 is `expected`."""
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ValueError(f"SHA-256 mismatch for {path}: expected {expected}, got {actual}. The "
+                         "file is truncated, damaged or not the published one; delete it and "
+                         "download it again, or check the sha256 you gave.")
+
+
+def fetch(location, sha256, name, cache_dir=None):
+    """A local path to weights at `location` (a path or an http(s)/file URL).
+
+    URLs are downloaded once into `cache_dir/ganzoo/` (default Keras' `~/.keras`, as
+    `keras.utils.get_file` does) and checked against `sha256` every time.
+    """
+    scheme = urlparse(str(location)).scheme
+    if scheme in ("http", "https", "file"):
+        import keras
+
+        if sha256 is None:
+            raise ValueError(f"Weights from a URL need their sha256 ({location}).")
+        if cache_dir is not None:  # get_file silently falls back to /tmp for a missing folder
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        try:
+            path = Path(keras.utils.get_file(fname=f"{name}-{sha256[:16]}.npz", origin=location,
+                                             cache_subdir="ganzoo", cache_dir=cache_dir))
+        except Exception as error:  # noqa: BLE001 -- urllib raises many kinds; say which URL
+            raise ValueError(f"Cannot download weights from {location}: {error}") from None
+    else:
+        path = Path(location).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"Pretrained weights file {path} does not exist.")
+    if sha256 is not None:
+        check_sha256(path, sha256)
+    return path

@@ -1,0 +1,132 @@
+"""What a zoo entry (a YAML file in zoo_configs/) may say, and the check that enforces it.
+
+Errors name the file, the key and what was expected, so a typo in a config is found
+before any training starts.
+"""
+
+import re
+
+from ganzoo.gans import get_variant
+from ganzoo.gans.optimizers import SCHEDULES
+
+NUMBER = (int, float)
+# Allowed keys of an entry, per section; None marks a free-form mapping (variant
+# arguments are checked against the variant's signature by `zoo.build_gan`).
+SCHEMA = {
+    "name": str,
+    "description": str,
+    "paper": str,
+    "variant": str,
+    "model": None,
+    "data": {"source": str, "image_size": int, "batch_size": int, "channels": int,
+             "split": str, "num_examples": int, "bad_files": str},
+    "training": {"epochs": int, "seed": int, "steps_per_execution": int,
+                 "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
+    # how `ganzoo eval` measures the entry, and how close a retrained run must come
+    "evaluation": {"num": int, "seed": int, "tolerance": None},
+    # what `ganzoo-export ENTRY` produces by default
+    "export": {"formats": list, "quantize": list},
+    # the shipped weights and their record: the model card
+    "pretrained": {"file": str, "url": str, "sha256": str, "command": str,
+                   "wall_time_s": NUMBER, "machine": str, "trained": str,
+                   "generator_steps": int, "metrics": None},
+}
+REQUIRED = ("name", "variant", "model", "data", "training")
+REQUIRED_IN = {"data": ("source", "batch_size"), "training": ("epochs", "seed"),
+               "pretrained": ("sha256", "metrics", "command", "wall_time_s")}
+EXPORT_CHOICES = {"formats": ("onnx", "tflite"),
+                  "quantize": ("none", "float16", "dynamic", "int8")}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def validate(config, source="config"):
+    """Check an entry's keys, value types and consistency; raise ValueError naming the
+    file (`source`), the key and what was expected. Returns `config`."""
+    if not isinstance(config, dict):
+        raise ValueError(f"{source}: a zoo entry is a mapping of keys; got {type(config).__name__}.")
+    for key in REQUIRED:
+        if key not in config:
+            raise ValueError(f"{source}: missing required key {key!r}.")
+    _check_keys(config, SCHEMA, source)
+    for section, keys in REQUIRED_IN.items():
+        for key in keys:
+            if section in config and key not in config[section]:
+                raise ValueError(f"{source}: {section}: missing required key {key!r}.")
+    try:
+        get_variant(config["variant"])
+    except ValueError as error:
+        raise ValueError(f"{source}: variant: {error}") from None
+    if not isinstance(config["model"], dict):
+        raise ValueError(f"{source}: 'model' must be a mapping of variant arguments.")
+    _check_training(config["training"], source)
+    _check_image_size(config, source)
+    _check_export(config.get("export", {}), source)
+    _check_pretrained(config.get("pretrained"), source)
+    return config
+
+
+def _check_keys(mapping, schema, where):
+    for key, value in mapping.items():
+        if key not in schema:
+            raise ValueError(f"{where}: unknown key {key!r}; expected one of {sorted(schema)}.")
+        expected = schema[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                raise ValueError(f"{where}: {key!r} must be a mapping.")
+            _check_keys(value, expected, f"{where}: {key}")
+        elif expected is not None and (not isinstance(value, expected)
+                                       or isinstance(value, bool)):
+            names = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple)
+                                                     else (expected,)))
+            raise ValueError(f"{where}: {key!r} must be {names}; "
+                             f"got {type(value).__name__} {value!r}.")
+
+
+def _check_training(training, source):
+    schedule = training.get("lr_schedule", "constant")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"{source}: training: lr_schedule must be one of {list(SCHEDULES)}; "
+                         f"got {schedule!r}.")
+    hold = training.get("lr_hold_epochs", 0)
+    if hold and schedule != "linear_decay":
+        raise ValueError(f"{source}: training: lr_hold_epochs applies to lr_schedule "
+                         f"linear_decay only; the schedule is {schedule!r}.")
+    if hold and hold >= training["epochs"]:
+        raise ValueError(f"{source}: training: lr_hold_epochs ({hold}) must be fewer than "
+                         f"epochs ({training['epochs']}).")
+
+
+def _check_image_size(config, source):
+    # The networks are built for model.image_shape; data must come at that size.
+    shape = config["model"].get("image_shape")
+    size = config["data"].get("image_size")
+    if shape is not None and size is not None and list(shape[:2]) != [size, size]:
+        raise ValueError(f"{source}: data: image_size {size} does not match model: "
+                         f"image_shape {list(shape)}; the networks make {shape[0]}x{shape[1]} "
+                         "images.")
+    channels = config["data"].get("channels")
+    if shape is not None and channels is not None and shape[-1] != channels:
+        raise ValueError(f"{source}: data: channels {channels} does not match model: "
+                         f"image_shape {list(shape)}.")
+
+
+def _check_export(export, source):
+    for key, values in export.items():
+        unknown = [value for value in values if value not in EXPORT_CHOICES[key]]
+        if unknown:
+            raise ValueError(f"{source}: export: {key}: unknown {unknown}; expected some of "
+                             f"{list(EXPORT_CHOICES[key])}.")
+
+
+def _check_pretrained(pretrained, source):
+    if pretrained is None:
+        return
+    if "file" not in pretrained and "url" not in pretrained:
+        raise ValueError(f"{source}: pretrained: needs 'file' (shipped with the package) or "
+                         "'url'.")
+    if not _SHA256.fullmatch(pretrained["sha256"]):
+        raise ValueError(f"{source}: pretrained: sha256 must be 64 lowercase hex digits; got "
+                         f"{pretrained['sha256']!r}.")
+    if not isinstance(pretrained["metrics"], dict) or not pretrained["metrics"]:
+        raise ValueError(f"{source}: pretrained: metrics must map metric names to the values "
+                         "measured on the weights.")

@@ -1,0 +1,146 @@
+"""Train the zoo's pretrained weights, record them in each entry's YAML, render the cards.
+
+    python scripts/zoo_pretrained.py train dcgan-digits [more entries]   # ~minutes each
+    python scripts/zoo_pretrained.py cards                # docs/zoo/*.md and the README table
+    python scripts/zoo_pretrained.py reproduce dcgan-digits   # retrain, compare with the card
+
+`train` runs what a user would: `ganzoo train ENTRY --run-dir runs/pretrained/ENTRY`, then
+the metrics of `ganzoo eval`; it writes the generator(s) to zoo_configs/weights/ENTRY.npz,
+a sample picture to docs/zoo/ENTRY.png, and the `pretrained:` record (sha256, metrics,
+command, wall time, machine) at the end of zoo_configs/ENTRY.yaml.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "zoo_configs"
+README = ROOT / "README.md"
+
+
+def machine():
+    return f"{platform.machine()} CPU x{os.cpu_count()}, no GPU"
+
+
+def measure(gan, config, name):
+    from ganzoo.metrics.model_report import evaluate_model, headline_metrics
+
+    evaluation = config.get("evaluation") or {}
+    table, report = evaluate_model(gan, config["data"]["source"], name=name,
+                                   num=evaluation.get("num"), seed=evaluation.get("seed", 0))
+    return headline_metrics(report)
+
+
+def train_entry(name):
+    from ganzoo import zoo
+    from ganzoo.pretrained import save_weights
+    from ganzoo.runs import load_run, read_metadata
+    from ganzoo.training import train
+
+    config = zoo.get_entry(name)
+    run_dir = ROOT / "runs" / "pretrained" / name
+    train(name, run_dir, overwrite=True, verbose=2)
+    gan, metadata = load_run(run_dir), read_metadata(run_dir)
+    metrics = measure(gan, config, name)
+    weights = CONFIGS / "weights" / f"{name}.npz"
+    record = {"file": f"weights/{name}.npz", "sha256": save_weights(gan, weights),
+              "command": f"ganzoo train {name} --run-dir runs/{name} && ganzoo eval runs/{name}",
+              "wall_time_s": round(metadata["wall_time_s"], 1), "machine": machine(),
+              "trained": datetime.date.today().isoformat(),
+              "generator_steps": metadata["generator_steps"], "metrics": metrics}
+    save_picture(gan, config, ROOT / "docs" / "zoo" / f"{name}.png")
+    write_record(CONFIGS / f"{name}.yaml", record)
+    print(f"{name}: {metrics} ({weights.stat().st_size / 1024:.0f} KiB)")
+
+
+def save_picture(gan, config, path):
+    from ganzoo.data import load_unpaired_arrays
+    from ganzoo.data.mixtures import centers_of
+    from ganzoo.images import save_columns, save_samples, translation_columns
+
+    if hasattr(gan, "translate"):
+        data = config["data"]
+        a, b = load_unpaired_arrays(data["source"], data.get("image_size"), split="test",
+                                    channels=data.get("channels"))
+        return save_columns(translation_columns(gan, a[:8], b[:8]), path)
+    samples = gan.generate(64 if len(gan.data_shape) == 3 else 2500, seed=0)
+    return save_samples(samples, path, centers_of(config["data"]["source"]))
+
+
+def write_record(path, record):
+    """Replace the YAML's `pretrained:` block (always the last one) with `record`,
+    keeping the rest of the file, comments included, as it is."""
+    import yaml
+
+    text = path.read_text()
+    text = re.split(r"(?m)^pretrained:", text)[0].rstrip() + "\n"
+    path.write_text(text + yaml.safe_dump({"pretrained": record}, sort_keys=False))
+
+
+def cards():
+    from ganzoo import zoo
+    from ganzoo.model_cards import render_card, render_table
+
+    folder = ROOT / "docs" / "zoo"
+    folder.mkdir(parents=True, exist_ok=True)
+    configs = [zoo.get_entry(name) for name in zoo.list_entries()]
+    for config in configs:
+        picture = f"{config['name']}.png" if (folder / f"{config['name']}.png").is_file() else None
+        (folder / f"{config['name']}.md").write_text(render_card(config, picture))
+    begin, end = "<!-- zoo-table:begin -->", "<!-- zoo-table:end -->"
+    text = README.read_text()
+    if begin not in text:
+        raise SystemExit(f"README.md has no {begin} ... {end} markers for the zoo table.")
+    head, rest = text.split(begin)
+    README.write_text(f"{head}{begin}\n{render_table(configs, zoo.key_metrics)}\n{end}"
+                      f"{rest.split(end, 1)[1]}")
+    print(f"Wrote {len(configs)} cards to {folder} and the README zoo table.")
+
+
+def reproduce(name):
+    from ganzoo import zoo
+    from ganzoo.runs import load_run
+    from ganzoo.training import train
+
+    config = zoo.get_entry(name)
+    run_dir = ROOT / "runs" / "reproduce" / name
+    train(name, run_dir, overwrite=True, verbose=0)
+    measured = measure(load_run(run_dir), config, name)
+    recorded = config["pretrained"]["metrics"]
+    tolerance = (config.get("evaluation") or {}).get("tolerance", {})
+    print(f"{name}: metric | card | reproduced | tolerance | within")
+    within_all = True
+    for key, value in recorded.items():
+        again = measured.get(key)
+        allowed = tolerance.get(key)
+        within = allowed is None or (again is not None and abs(again - value) <= allowed)
+        within_all &= within
+        print(f"  {key} | {value} | {again} | {allowed if allowed is not None else '-'} | "
+              f"{'yes' if within else 'NO'}")
+    return within_all
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("train", "cards", "reproduce"))
+    parser.add_argument("entries", nargs="*")
+    args = parser.parse_args(argv)
+    if args.command == "cards":
+        return cards()
+    for name in args.entries:
+        if args.command == "train":
+            train_entry(name)
+        elif not reproduce(name):
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
