@@ -8,6 +8,14 @@ train through `fit`. The two alternate in one process; each repetition times
 reported. Target: ganzoo >= 0.95x the hand-written loop.
 
     python benchmarks/train_throughput.py [--reps 7] [--epochs 2]
+
+With `--strategies` it measures instead the cost of tf.distribute and mixed
+precision for the same DCGAN: no strategy against MirroredStrategy on one device and
+on two logical CPU devices, float32 against mixed_bfloat16 and mixed_float16, each
+as a ratio to no strategy in float32 (on a CPU the point is overhead; a GPU machine
+would show the gains).
+
+    python benchmarks/train_throughput.py --strategies [--reps 3] [--steps 22]
 """
 
 import argparse
@@ -21,7 +29,18 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import ganzoo  # noqa: E402
+from ganzoo.distribute import precision_policy  # noqa: E402
 from report import machine, markdown_table, publish  # noqa: E402
+
+# (row label, strategy, mixed precision) of the --strategies table; the first is the
+# reference. "mirrored-2": two logical CPU devices sharing the same two cores.
+STRATEGY_ROWS = [
+    ("no strategy, float32", None, None),
+    ("MirroredStrategy, 1 device, float32", "mirrored-1", None),
+    ("MirroredStrategy, 2 logical CPUs, float32", "mirrored-2", None),
+    ("no strategy, mixed_bfloat16", None, "bfloat16"),
+    ("no strategy, mixed_float16", None, "float16"),
+]
 
 
 class HandWrittenGAN(keras.Model):
@@ -92,15 +111,94 @@ def images_per_second(model, dataset, epochs, images_per_epoch):
     return epochs * images_per_epoch / (time.perf_counter() - start)
 
 
+def strategy_of(name):
+    if name is None:
+        return tf.distribute.get_strategy()
+    devices = ["/cpu:0", "/cpu:1"] if name == "mirrored-2" else ["/cpu:0"]
+    return tf.distribute.MirroredStrategy(devices)
+
+
+def build_distributed(args, strategy, precision):
+    """ganzoo.DCGAN built and compiled in the strategy's scope under a precision policy."""
+    keras.utils.set_random_seed(0)  # the same initial weights in every row
+    with precision_policy(precision), strategy.scope():
+        gan = ganzoo.DCGAN(image_shape=(args.image_size, args.image_size, 1),
+                           latent_dim=args.latent_dim, base_filters=args.base_filters)
+        gan.compile(g_optimizer=adam(), d_optimizer=adam())
+    return gan
+
+
+def measure_strategies(args):
+    """The --strategies table: each row's median images/s and its ratio to the first.
+
+    Each repetition times one `fit` of `args.steps` batches (22: one epoch of the
+    digits), a quarter of that for bfloat16, which this CPU emulates at about 12
+    images/s: a fit also pays for setting up its (distributed) dataset, so short fits
+    would overstate that cost.
+    """
+    dataset = ganzoo.data.load("digits", args.image_size, args.batch_size, seed=0).cache()
+    models = {label: build_distributed(args, strategy_of(name), precision)
+              for label, name, precision in STRATEGY_ROWS}
+    steps = {label: args.steps if precision != "bfloat16" else max(4, args.steps // 4)
+             for label, _, precision in STRATEGY_ROWS}
+    for model in models.values():  # warm-up: trace the step, fill the cache
+        model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)
+    samples = {label: [] for label in models}
+    for _ in range(args.reps):
+        for label, model in models.items():  # alternate, so drift hits all alike
+            samples[label].append(images_per_second(model, dataset.take(steps[label]), 1,
+                                                    steps[label] * args.batch_size))
+    medians = {label: statistics.median(values) for label, values in samples.items()}
+    reference = medians[STRATEGY_ROWS[0][0]]
+    ratios = {label: medians[label] / reference for label in models}
+    rows = [(label, f"{medians[label]:.0f}",
+             f"{min(samples[label]):.0f}-{max(samples[label]):.0f}", f"{ratios[label]:.3f}")
+            for label in models]
+    table = markdown_table(("strategy, precision", "median images/s", "range",
+                            "ratio to no strategy, float32"), rows)
+    setup = (f"DCGAN {args.image_size}x{args.image_size}x1, base_filters {args.base_filters}, "
+             f"latent {args.latent_dim}, global batch {args.batch_size}, digits, "
+             f"{args.reps} alternating repetitions of one fit of {args.steps} steps "
+             f"({max(4, args.steps // 4)} for bfloat16), "
+             f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+             f"{machine()['cpus']} CPUs, no GPU")
+    print(setup)
+    print(table)
+    publish("train_throughput_strategies",
+            {"setup": vars(args), "machine": machine(), "samples": samples, "medians": medians,
+             "ratios": ratios},
+            f"## Training throughput under tf.distribute and mixed precision\n\n"
+            f"`python benchmarks/train_throughput.py --strategies`\n\n{setup}.\n\n{table}\n\n"
+            "On a CPU this shows overhead only: MirroredStrategy on one device against no "
+            "strategy is the price of the distributed step (the all-reduce of one replica, "
+            "the distributed dataset); two logical CPUs share the same two cores, so they "
+            "add the second replica's bookkeeping without adding compute. The CPU has no "
+            "fast half-precision kernels: mixed precision pays for its casts here and only "
+            "a GPU (or TPU) turns it into a speed-up.")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=7)
-    parser.add_argument("--epochs", type=int, default=2, help="epochs per timed repetition")
+    parser.add_argument("--strategies", action="store_true",
+                        help="measure strategies and mixed precision instead (see above)")
+    parser.add_argument("--reps", type=int, default=None,
+                        help="timed repetitions (default 7, or 3 with --strategies)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs per timed repetition (default 2)")
+    parser.add_argument("--steps", type=int, default=22,
+                        help="with --strategies: timed steps per repetition (default 22)")
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--base-filters", type=int, default=32)
     parser.add_argument("--latent-dim", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64)
     args = parser.parse_args()
+    if args.strategies:
+        args.reps = args.reps or 3
+        # before TensorFlow runs any op: two logical devices for the mirrored-2 row
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        return measure_strategies(args)
+    args.reps, args.epochs = args.reps or 7, args.epochs or 2
 
     keras.utils.set_random_seed(0)
     dataset = ganzoo.data.load("digits", args.image_size, args.batch_size, seed=0).cache()

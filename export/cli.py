@@ -22,6 +22,7 @@ def main(argv=None):
             raise ValueError(f"--threads must be at least 1; got {args.threads}.")
         from export.pipeline import plan
 
+        _entry_defaults(args)
         plan(args.formats, args.quantize)  # bad names fail before TensorFlow starts
         _set_tensorflow_threads(args.threads)
         from export.pipeline import export_generator
@@ -40,14 +41,31 @@ def main(argv=None):
     return 0 if manifest["passed"] else 1
 
 
+DEFAULT_FORMATS, DEFAULT_QUANTIZE = "onnx,tflite", "none,float16,dynamic,int8"
+
+
+def _entry_defaults(args):
+    # A zoo entry may say what it exports to (its `export:` section); flags win.
+    entry = {}
+    if not Path(args.source).exists():
+        from ganzoo import zoo
+
+        if args.source in zoo.list_entries():
+            entry = zoo.get_entry(args.source).get("export", {})
+    args.formats = args.formats or ",".join(entry.get("formats", [])) or DEFAULT_FORMATS
+    args.quantize = args.quantize or ",".join(entry.get("quantize", [])) or DEFAULT_QUANTIZE
+
+
 def _parser():
     parser = argparse.ArgumentParser(prog="ganzoo-export", description=__doc__.split("\n")[0])
     parser.add_argument("source", help="a run folder, or a zoo entry name")
-    parser.add_argument("--formats", default="onnx,tflite",
-                        help="comma-separated: onnx, tflite (default both)")
-    parser.add_argument("--quantize", default="none,float16,dynamic,int8",
+    parser.add_argument("--formats",
+                        help="comma-separated: onnx, tflite (default: the zoo entry's export "
+                             "formats, else both)")
+    parser.add_argument("--quantize",
                         help="comma-separated: none (float32), float16, dynamic (dynamic-range "
-                             "int8), int8 (full-integer); TFLite offers all, ONNX none only")
+                             "int8), int8 (full-integer); TFLite offers all, ONNX none only "
+                             "(default: the zoo entry's, else all)")
     parser.add_argument("--out", type=Path, help="output folder (default RUN/export)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset, 13-18 (default 17)")
     parser.add_argument("--tflite-batch", default="1",

@@ -89,7 +89,7 @@ class CheckpointStore:
         Raises `DivergenceError` (and writes nothing) when a weight is NaN or inf, and
         `StorageError` when the disk refuses (the earlier checkpoints stay intact).
         """
-        step = int(gan.g_optimizer.iterations)
+        step = gan.generator_steps
         bad = nonfinite_variables(gan)
         if bad:
             latest = self.latest()
@@ -248,4 +248,4 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
         return checkpoint
 
     def _step(self):
-        return int(self.model.g_optimizer.iterations)
+        return self.model.generator_steps

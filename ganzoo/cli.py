@@ -46,6 +46,13 @@ def _parser():
     train.add_argument("--guard-retries", type=int, default=2, metavar="N",
                        help="retries from the last good checkpoint at half the learning rate "
                             "before stopping (default 2)")
+    train.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+                       default="default",
+                       help="tf.distribute strategy: one device (default), all local GPUs "
+                            "(mirrored), or the machines in TF_CONFIG (multiworker; run the "
+                            "same command on each); the entry's batch size is the global batch")
+    train.add_argument("--mixed-precision", choices=("float16", "bfloat16"),
+                       help="mixed-precision policy (float16 adds loss scaling)")
     train.set_defaults(command=_train)
 
     sample = commands.add_parser("sample", help="write a PNG of samples (grid or 2D scatter)")
@@ -119,8 +126,9 @@ def _train(args):
     guard = False if args.no_guard else {"max_retries": args.guard_retries}
     gan = train(config, run_dir, epochs=args.epochs, seed=args.seed, overwrite=args.overwrite,
                 checkpoint_every=args.checkpoint_every, guard=guard,
-                deterministic=args.deterministic)
-    print(f"Trained {name}: {int(gan.g_optimizer.iterations)} generator steps.")
+                deterministic=args.deterministic, strategy=args.strategy,
+                mixed_precision=args.mixed_precision)
+    print(f"Trained {name}: {gan.generator_steps} generator steps.")
     print(f"Run folder: {run_dir}")
     print(f"Sample grids: {run_dir / 'samples'} (latest.png is the last epoch)")
     print(f"TensorBoard: tensorboard --logdir {run_dir / 'logs'}")

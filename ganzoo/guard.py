@@ -151,7 +151,7 @@ class DivergenceGuard(keras.callbacks.Callback):
         if self._weights_finite():
             return True
         bad = nonfinite_variables(self.model) or ["a variable"]
-        self._recover(int(self.model.g_optimizer.iterations),
+        self._recover(self.model.generator_steps,
                       f"{bad[0]} holds NaN or inf (non-finite weights)")
         return False
 
@@ -164,7 +164,7 @@ class DivergenceGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.failure is not None:
             return
-        step = int(self.model.g_optimizer.iterations)
+        step = self.model.generator_steps
         problem = self._check(step, logs or {})
         if problem:
             self._recover(step, problem)

@@ -77,8 +77,9 @@ def save_run(gan, run_dir, config=None, metadata=None):
                 timespec="seconds"),
             "variant": type(gan).__name__,
             "noise_seed": gan.seed,
-            "generator_steps": int(gan.g_optimizer.iterations),
-            "discriminator_steps": int(gan.d_optimizer.iterations),
+            "generator_steps": gan.generator_steps,
+            # keras.ops: int() of a variable fails under tf.distribute strategies
+            "discriminator_steps": int(keras.ops.convert_to_numpy(gan.d_optimizer.iterations)),
             "weights_sha256": sha256_of(tmp[WEIGHTS_FILE]),
             "versions": library_versions(),
             **(metadata or {}),

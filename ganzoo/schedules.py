@@ -51,6 +51,8 @@ def set_learning_rate_scale(gan, scale, restored_scale):
     """
     retrace = False
     for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        # a LossScaleOptimizer (mixed_float16) keeps the rate in its inner optimizer
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)
         current = optimizer.get_config()["learning_rate"]
         if isinstance(current, dict):  # a serialized schedule
             schedule = keras.saving.deserialize_keras_object(current)

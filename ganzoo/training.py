@@ -15,11 +15,19 @@ pipeline without training: cheap for in-memory data, one read of the files per
 finished epoch for a folder or TFDS dataset.) With `deterministic=True` (TensorFlow
 op determinism), a run killed and resumed ends with the same weights, bit for bit,
 as one never interrupted.
+
+Under a `tf.distribute` strategy (`strategy="mirrored"` or `"multiworker"`) the
+GAN is built and compiled inside the strategy's scope and the entry's batch size is
+the global batch. Under "multiworker" every worker runs the same command; only the
+chief writes the run folder (the others write theirs to a temporary folder, removed
+at the end: Keras' multi-worker pattern, since every worker must take part in each
+save).
 """
 
 import hashlib
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +38,7 @@ import yaml
 from ganzoo import data, runs, zoo
 from ganzoo.callbacks import SampleGrid, TranslationGrid
 from ganzoo.checkpoints import CHECKPOINT_DIR, CheckpointStore, PeriodicCheckpoint
+from ganzoo.distribute import is_chief, make_strategy, precision_policy, strategy_name
 from ganzoo.errors import DataError, DivergenceError, RunFolderError
 from ganzoo.files import check_writable, write_text
 from ganzoo.gans.optimizers import make_optimizers
@@ -51,7 +60,8 @@ def make_dataset(config, seed):
 
 def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="auto",
           callbacks=(), *, checkpoint_every=DEFAULT_CHECKPOINT_EVERY, keep_checkpoints=2,
-          guard=True, deterministic=False, resume=True):
+          guard=True, deterministic=False, resume=True, strategy="default",
+          mixed_precision=None):
     """Train the GAN described by `config` into the run folder `run_dir`; returns the GAN.
 
     Args:
@@ -71,10 +81,33 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
         deterministic: turn on TensorFlow op determinism (for the rest of the
             process), so results do not depend on thread timing.
         resume: continue an unfinished run found in `run_dir`; False refuses it.
+        strategy: `"default"` (one device), `"mirrored"` (all local GPUs),
+            `"multiworker"` (the cluster in `TF_CONFIG`; see `ganzoo.distribute`) or
+            a `tf.distribute.Strategy`. A multi-worker run does not resume.
+        mixed_precision: None, `"float16"` or `"bfloat16"`: the global Keras policy
+            while the GAN is built and trained (restored afterwards); float16 also
+            loss-scales both optimizers. Resuming needs the same choice.
 
     Example:
         >>> gan = train("dcgan-digits", "runs/demo", epochs=5)   # again after a crash: resumes
+        >>> gan = train("dcgan-digits", "runs/big", strategy="mirrored", mixed_precision="bfloat16")
     """
+    # First: MultiWorkerMirroredStrategy must exist before TensorFlow runs any op.
+    strategy = make_strategy(strategy)
+    worker_dir = None if is_chief(strategy) else Path(tempfile.mkdtemp(prefix="ganzoo-worker-"))
+    try:
+        with precision_policy(mixed_precision), strategy.scope():
+            return _train(config, worker_dir / Path(run_dir).name if worker_dir else run_dir,
+                          epochs, seed, overwrite, verbose, callbacks, checkpoint_every,
+                          keep_checkpoints, guard, deterministic, resume, strategy,
+                          mixed_precision)
+    finally:
+        if worker_dir is not None:
+            shutil.rmtree(worker_dir, ignore_errors=True)
+
+
+def _train(config, run_dir, epochs, seed, overwrite, verbose, callbacks, checkpoint_every,
+           keep_checkpoints, guard, deterministic, resume, strategy, mixed_precision):
     config = _resolve_config(config, epochs, seed)
     training, name = config["training"], config["name"]
     if checkpoint_every < 1:
@@ -87,6 +120,11 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
         guard_callback = DivergenceGuard(store, restart_fit=True, raise_on_stop=False,
                                          **(guard if isinstance(guard, dict) else {}))
     resuming = _existing_run(run_dir, store, config, overwrite, resume)
+    if resuming and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        # Every worker would have to load the same checkpoint; the others' folders are
+        # temporary, so they would start afresh and the replicas would disagree.
+        raise RunFolderError(f"Run folder {run_dir} holds an unfinished run; a multiworker run "
+                             "cannot resume it. Pass --overwrite or choose another --run-dir.")
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(training["seed"])
@@ -114,7 +152,7 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
         guard_callback.lr_scale = lr_scale
 
     def describe(model):
-        epoch, batch = divmod(int(model.g_optimizer.iterations), steps_per_epoch)
+        epoch, batch = divmod(model.generator_steps, steps_per_epoch)
         return {"epoch": epoch, "batch": batch, "steps_per_epoch": steps_per_epoch,
                 "config_sha256": config_hash, "data_seed": training["seed"],
                 "noise_seed": model.seed, "deterministic": deterministic,
@@ -139,12 +177,14 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
     runs.save_run(gan, run_dir, config, metadata={
         "seed": training["seed"],
         "epochs": training["epochs"],
-        "images_seen": int(gan.g_optimizer.iterations) * batch_size,
+        "images_seen": gan.generator_steps * batch_size,
         "wall_time_s": round(wall_time, 2),
         "resumed_from_step": checkpoint.step if checkpoint else None,
         "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale,
         "divergence_events": guard_callback.events if guard_callback else [],
         "final_losses": {key: values[-1] for key, values in history.history.items()},
+        "strategy": strategy_name(strategy), "replicas": strategy.num_replicas_in_sync,
+        "mixed_precision": mixed_precision,
     })
     return gan
 
@@ -317,7 +357,7 @@ def _fit_to_end(gan, config, steps_per_epoch, callbacks, verbose, guard):
                                   verbose=verbose, epochs=epochs, steps=steps_per_epoch, model=gan)
     run_callbacks.begin()
     while True:
-        step = int(gan.g_optimizer.iterations)
+        step = gan.generator_steps
         epoch, batch = divmod(step, steps_per_epoch)
         if epoch >= epochs:
             break

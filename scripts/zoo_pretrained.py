@@ -134,12 +134,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "cards":
         return cards()
-    for name in args.entries:
-        if args.command == "train":
+    if args.command == "train":
+        for name in args.entries:
             train_entry(name)
-        elif not reproduce(name):
-            return 1
-    return 0
+        return 0
+    within = [reproduce(name) for name in args.entries]  # every entry, then the verdict
+    return 0 if all(within) else 1
 
 
 if __name__ == "__main__":

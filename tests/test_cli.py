@@ -51,17 +51,29 @@ def test_unknown_entry_suggests_close_names(capsys):
     assert "Did you mean dcgan-digits" in capsys.readouterr().err
 
 
-def test_sample_from_an_entry_without_pretrained_weights_says_what_to_do(capsys, tmp_path):
-    assert main(["sample", "vanilla-digits", "--out", str(tmp_path / "x.png")]) == 2
-    assert "ganzoo train vanilla-digits" in capsys.readouterr().err
+def test_sample_from_a_pretrained_entry_works_offline(capsys, tmp_path):
+    out = tmp_path / "x.png"
+    assert main(["sample", "dcgan-digits", "--num", "4", "--out", str(out)]) == 0
+    assert out.is_file() and "from dcgan-digits" in capsys.readouterr().out
+
+
+def test_an_entry_without_pretrained_weights_says_what_to_do(monkeypatch):
+    from ganzoo import zoo
+
+    config = zoo.get_entry("vanilla-digits")
+    config.pop("pretrained", None)
+    monkeypatch.setattr(zoo, "get_entry", lambda name: config)
+    with pytest.raises(ValueError, match="ganzoo train vanilla-digits --run-dir DIR"):
+        zoo.load("vanilla-digits")
 
 
 def test_console_script_lists_the_entries():
     result = subprocess.run([sys.executable, "-m", "ganzoo.cli", "list"], capture_output=True,
                             text=True, check=True)
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:4] == ["entry", "variant", "data", "size"]
-    assert any(line.startswith("dcgan-digits") and "DCGAN" in line for line in lines)
+    assert lines[0].split() == ["entry", "variant", "data", "size", "pretrained", "key", "metrics"]
+    assert any(line.startswith("dcgan-digits") and "DCGAN" in line and " yes " in line
+               and "digits-FID" in line for line in lines)
     assert any(line.startswith("vanilla-digits") and "VanillaGAN" in line for line in lines)
 
 

@@ -7,7 +7,10 @@ discriminator) and `CycleGAN` (two of each) build on it.
 
 Written for `tf.distribute` from the start (see KERAS_TF_NOTES.md): optimizers are
 built in `compile` (inside the caller's strategy scope), and gradients come from
-losses divided by the number of replicas (Keras sums replica gradients).
+losses divided by the number of replicas (Keras sums replica gradients). Under the
+`mixed_float16` policy `compile` wraps both optimizers in a `LossScaleOptimizer`; the
+losses stay float32 (see `ganzoo.losses`). tests/test_distribute.py proves that
+training on two replicas ends with the weights and logs of one device.
 """
 
 import numpy as np
@@ -50,26 +53,57 @@ class AdversarialModel(keras.Model):
         """A fresh optimizer for either side when `compile` is given none."""
         return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+    def compile(self, g_optimizer=None, d_optimizer=None, auto_scale_loss=True, **kwargs):
         """Configure training; optimizers default to the variant's choice.
+
+        Call it inside `strategy.scope()` when training under `tf.distribute`.
 
         Args:
             g_optimizer: optimizer of the generator(s).
             d_optimizer: optimizer of the discriminator(s) (a different instance).
+            auto_scale_loss: when the networks compute in float16 (`mixed_float16`
+                policy), wrap both optimizers in `keras.optimizers.LossScaleOptimizer`
+                (Keras' own `compile` would wrap only `self.optimizer`, which a GAN
+                does not use). Optimizers already wrapped are kept as they are.
             **kwargs: passed to `keras.Model.compile` (e.g. `steps_per_execution`,
                 `run_eagerly`, `jit_compile`).
+
+        Example:
+            >>> keras.mixed_precision.set_global_policy("mixed_float16")
+            >>> gan = DCGAN(image_shape=(32, 32, 1))
+            >>> gan.compile()
+            >>> type(gan.g_optimizer).__name__
+            'LossScaleOptimizer'
         """
         if g_optimizer is not None and g_optimizer is d_optimizer:
             raise ValueError("g_optimizer and d_optimizer must be different instances: "
                              "an optimizer keeps per-variable state for one network.")
         # optimizer=None: no stray default optimizer over all weights.
-        super().compile(optimizer=None, **kwargs)
+        super().compile(optimizer=None, auto_scale_loss=auto_scale_loss, **kwargs)
         self.g_optimizer = g_optimizer or self.default_optimizer()
         self.d_optimizer = d_optimizer or self.default_optimizer()
+        if auto_scale_loss and self.computes_in_float16():
+            # float16 gradients underflow without loss scaling; the step functions
+            # call `optimizer.scale_loss`, which is the identity for other optimizers.
+            self.g_optimizer, self.d_optimizer = (
+                optimizer if isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(optimizer, name=f"{role}_loss_scale")
+                for role, optimizer in (("g", self.g_optimizer), ("d", self.d_optimizer)))
         # Built now, inside the caller's strategy scope: built lazily they fail under
         # tf.distribute, and unbuilt ones silently skip their state when loading.
         self.g_optimizer.build(self.generator_variables)
         self.d_optimizer.build(self.discriminator_variables)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Workaround for Keras 3.15 (backend/tensorflow/trainer.py): under a strategy,
+        # `fit` fetches a batch and averages it over the replicas (strategy.reduce) only
+        # to build unbuilt layers, compiled losses and metrics symbolically. Under
+        # MultiWorkerMirroredStrategy that reduce fails on tuple batches such as
+        # CycleGAN's (images_a, images_b) ("unsupported type PerReplica"). A GAN has
+        # nothing to build: its networks are built and it compiles no loss or metric.
+        if all(layer.built for layer in self._flatten_layers()):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def get_compile_config(self):
         # Lets `.keras` files and run folders restore both optimizers, not just weights.
@@ -85,17 +119,58 @@ class AdversarialModel(keras.Model):
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
 
-    def noise_seed(self, noise_stream):
+    def computes_in_float16(self):
+        """True when some layer of the networks computes in float16 (`mixed_float16`)."""
+        return any(layer.dtype_policy.compute_dtype == "float16"
+                   for layer in self._flatten_layers(include_self=False))
+
+    @property
+    def generator_steps(self):
+        """Generator updates applied so far, as a Python int.
+
+        `int(gan.g_optimizer.iterations)` fails under a `tf.distribute` strategy (the
+        value is a MirroredVariable); this works under any.
+        """
+        return int(keras.ops.convert_to_numpy(self.g_optimizer.iterations))
+
+    def noise_seed(self, noise_stream, replica=None):
         """A stateless seed for one random draw of the current training step.
 
         A function of (seed, generator step, stream, replica), so training noise is
         reproducible per seed, fresh each step and different on every replica.
+
+        Args:
+            noise_stream: which draw of the step (an int; each draw has its own).
+            replica: the replica whose seed to give; default the replica running this
+                code (`replica_id_in_sync_group`, 0 without a strategy). Passing it
+                lets one device reproduce what each replica of a distributed run draws.
         """
         step = tf.cast(self.g_optimizer.iterations, tf.int64)
         seed = tf.stack([tf.constant(self.seed, tf.int64), step])
         seed = tf.random.experimental.stateless_fold_in(seed, noise_stream)
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        if replica is None:
+            replica = tf.distribute.get_replica_context().replica_id_in_sync_group
         return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
+
+
+def step_logs(trackers):
+    """What `train_step` returns: each tracker's result (the true, unscaled mean).
+
+    Keras averages these over the replicas, which gives the global batch's value
+    since every replica's slice has the same size (`drop_remainder=True`).
+    """
+    logs = {tracker.name: tracker.result() for tracker in trackers}
+    strategy = tf.distribute.get_strategy()
+    if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._in_multi_worker_mode()):
+        # Workaround for Keras 3.15 (backend/tensorflow/trainer.py, reduce_per_replica):
+        # with several workers it reduces step outputs with
+        # strategy.reduce("MEAN", value, axis=0), which fails on scalars ("Invalid
+        # reduction dimension 0 for input with 0 dimensions"). One-element vectors
+        # reduce to the scalar mean over all replicas, the value the logs should show.
+        # The condition is Keras' own (_collective_all_reduce_multi_worker).
+        logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+    return logs
 
 
 def scale_for_gradients(optimizer, loss):

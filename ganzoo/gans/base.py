@@ -13,7 +13,8 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.gans.adversarial import AdversarialModel, apply_gradients, scale_for_gradients
+from ganzoo.gans.adversarial import (AdversarialModel, apply_gradients, scale_for_gradients,
+                                     step_logs)
 from ganzoo.input_checks import check_real_batch
 from ganzoo.nets.discriminator_options import pack_samples, packed_shape
 
@@ -134,7 +135,7 @@ class GAN(AdversarialModel):
         # 3. metrics: true (unscaled) loss values
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        return {metric.name: metric.result() for metric in self.metrics}
+        return step_logs(self.metrics)
 
     def _discriminator_update(self, real, batch_size, noise_stream):
         # G runs outside the tape: D's update needs no gradient through G.

@@ -5,7 +5,8 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.gans.adversarial import AdversarialModel, apply_gradients, scale_for_gradients
+from ganzoo.gans.adversarial import (AdversarialModel, apply_gradients, scale_for_gradients,
+                                     step_logs)
 from ganzoo.gans.image_pool import ImagePool
 from ganzoo.input_checks import check_real_batch
 from ganzoo.nets import patchgan_discriminator, resnet_generator
@@ -177,7 +178,7 @@ class CycleGAN(AdversarialModel):
                             ("cycle_loss", terms["cycle"]),
                             ("identity_loss", terms["identity"])):
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return step_logs(self.trackers.values())
 
     # -------------------------------------------------------------------- inference
 

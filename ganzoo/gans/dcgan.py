@@ -21,6 +21,9 @@ class DCGAN(GAN):
         spectral_norm: spectral normalization of D's layers, which then has no batch
             norm (SN-GAN, Miyato et al. 2018).
         pack: D judges this many images jointly (PacGAN).
+        synchronized_batch_norm: under `tf.distribute`, batch norm uses the statistics
+            of the global batch (all replicas), so training matches one device; off,
+            each replica normalizes by its own slice (cheaper, slightly different).
         generator, discriminator: optional Keras models used instead of the defaults.
         **kwargs: `loss`, `label_smoothing` (0.1 is the usual one-sided choice), `seed`.
 
@@ -31,7 +34,8 @@ class DCGAN(GAN):
     """
 
     def __init__(self, image_shape=None, latent_dim=100, base_filters=64, spectral_norm=False,
-                 pack=1, generator=None, discriminator=None, **kwargs):
+                 pack=1, synchronized_batch_norm=False, generator=None, discriminator=None,
+                 **kwargs):
         if image_shape is None:
             source = generator or discriminator
             if source is None:
@@ -39,12 +43,15 @@ class DCGAN(GAN):
             image_shape = (source.output_shape if source is generator else source.input_shape)[1:]
         self.base_filters = base_filters
         self.spectral_norm = spectral_norm
+        self.synchronized_batch_norm = bool(synchronized_batch_norm)
         if generator is None:
-            generator = dcgan_generator(latent_dim, image_shape, base_filters)
+            generator = dcgan_generator(latent_dim, image_shape, base_filters,
+                                        self.synchronized_batch_norm)
         if discriminator is None:
             discriminator = dcgan_discriminator(
                 image_shape, base_filters, pack,
-                normalization="none" if spectral_norm else "batch", spectral_norm=spectral_norm)
+                normalization="none" if spectral_norm else "batch", spectral_norm=spectral_norm,
+                synchronized_batch_norm=self.synchronized_batch_norm)
         super().__init__(generator, discriminator, pack=pack, **kwargs)
 
     @property
@@ -54,4 +61,5 @@ class DCGAN(GAN):
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
                 "latent_dim": self.latent_dim, "base_filters": self.base_filters,
-                "spectral_norm": self.spectral_norm}
+                "spectral_norm": self.spectral_norm,
+                "synchronized_batch_norm": self.synchronized_batch_norm}

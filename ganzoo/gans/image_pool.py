@@ -15,6 +15,12 @@ class ImagePool(keras.layers.Layer):
     one takes its slot, otherwise the new image is returned. The buffer is a
     variable, so it is saved with the weights and a resumed run continues with it.
 
+    Under `tf.distribute` every replica keeps a pool of its own fakes, as each GPU
+    process of a data-parallel PyTorch run keeps its own: the variables are
+    `on_read` (per replica, written in the replica step without any cross-replica
+    traffic). Saving writes the first replica's pool; restoring gives every replica
+    that pool.
+
     Args:
         pool_size: images kept (50 in the paper); 0 disables the pool.
         image_shape: shape of one image.
@@ -26,10 +32,16 @@ class ImagePool(keras.layers.Layer):
             raise ValueError(f"pool_size must be at least 0; got {pool_size}.")
         self.pool_size = int(pool_size)
         self.image_shape = tuple(image_shape)
-        self.images = self.add_weight(shape=(self.pool_size, *self.image_shape),
-                                      initializer="zeros", trainable=False, name="images")
-        self.count = self.add_weight(shape=(), initializer="zeros", dtype="int32",
-                                     trainable=False, name="count")
+        # add_weight takes no `synchronization`; variables set as attributes are tracked
+        # all the same, in this order (the order .weights.h5 files rely on), and the
+        # name scope gives them add_weight's paths ("pool_a/images").
+        per_replica = dict(trainable=False, synchronization="on_read",
+                           aggregation="only_first_replica")
+        with keras.name_scope(self.name):
+            self.images = keras.Variable("zeros", shape=(self.pool_size, *self.image_shape),
+                                         dtype=self.variable_dtype, name="images", **per_replica)
+            self.count = keras.Variable("zeros", shape=(), dtype="int32", name="count",
+                                        **per_replica)
         self.built = True
 
     def query(self, images, seed):

@@ -29,6 +29,9 @@ class WGANGP(GAN):
         base_filters: width of the image networks.
         hidden_units: hidden layers of the vector networks (3 x 512 in the paper's toys).
         pack: the critic judges this many samples jointly (PacGAN).
+        synchronized_batch_norm: the image generator's batch norm uses the global
+            batch's statistics under `tf.distribute` (see `DCGAN`); the critic and the
+            vector networks have no batch norm.
         generator, discriminator: optional Keras models used instead of the defaults.
         **kwargs: `seed` (see `GAN`).
 
@@ -42,7 +45,8 @@ class WGANGP(GAN):
 
     def __init__(self, image_shape=None, data_shape=None, latent_dim=128, n_critic=5,
                  gp_weight=10.0, base_filters=64, hidden_units=(512, 512, 512), pack=1,
-                 generator=None, discriminator=None, loss="wasserstein", **kwargs):
+                 synchronized_batch_norm=False, generator=None, discriminator=None,
+                 loss="wasserstein", **kwargs):
         if n_critic < 1:
             raise ValueError(f"n_critic must be at least 1; got {n_critic}.")
         if (image_shape is None) == (data_shape is None) and generator is None:
@@ -52,8 +56,10 @@ class WGANGP(GAN):
         self.gp_weight = float(gp_weight)
         self.base_filters = base_filters
         self.hidden_units = tuple(hidden_units)
+        self.synchronized_batch_norm = bool(synchronized_batch_norm)
         if image_shape is not None:
-            generator = generator or dcgan_generator(latent_dim, image_shape, base_filters)
+            generator = generator or dcgan_generator(latent_dim, image_shape, base_filters,
+                                                     self.synchronized_batch_norm)
             discriminator = discriminator or dcgan_discriminator(
                 image_shape, base_filters, pack, normalization="layer")
         elif data_shape is not None:
@@ -69,17 +75,21 @@ class WGANGP(GAN):
 
     def discriminator_loss(self, real, fake, real_scores, fake_scores, noise_stream):
         # one coefficient per critic input: a packed group moves along one segment
-        groups = tf.shape(real)[:1] // self.pack
-        alpha = tf.random.stateless_uniform(
-            groups, seed=self.noise_seed(_PENALTY_STREAM + noise_stream))
+        alpha = self.interpolation_coefficients(tf.shape(real)[0] // self.pack, noise_stream)
         penalty = losses.gradient_penalty(self.judge, real, fake, tf.repeat(alpha, self.pack),
                                           group=self.pack)
         return losses.wasserstein_discriminator_loss(real_scores, fake_scores) + (
             self.gp_weight * penalty)
+
+    def interpolation_coefficients(self, groups, noise_stream):
+        """The penalty's uniform coefficients, one per critic input, for one critic update."""
+        return tf.random.stateless_uniform(
+            (groups,), seed=self.noise_seed(_PENALTY_STREAM + noise_stream))
 
     def get_config(self):
         shape_key = "image_shape" if self._image_networks else "data_shape"
         return {**super().get_config(), shape_key: self.data_shape,
                 "latent_dim": self.latent_dim, "n_critic": self.discriminator_steps,
                 "gp_weight": self.gp_weight, "base_filters": self.base_filters,
-                "hidden_units": self.hidden_units}
+                "hidden_units": self.hidden_units,
+                "synchronized_batch_norm": self.synchronized_batch_norm}

@@ -16,11 +16,14 @@ def _weights_init():
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def _batch_norm():
+def _batch_norm(synchronized=False):
     # momentum 0.9 (PyTorch's 0.1): with Keras' 0.99 the moving statistics of a short
     # run lag far behind, and inference-mode samples come out washed out.
+    # synchronized: statistics of the global batch under tf.distribute (an all-reduce
+    # per layer), instead of each replica's slice.
     return layers.BatchNormalization(
-        momentum=0.9, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))
+        momentum=0.9, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
+        synchronized=synchronized)
 
 
 def validate_image_shape(image_shape):
@@ -47,13 +50,16 @@ def num_resolution_steps(size):
     return steps
 
 
-def dcgan_generator(latent_dim, image_shape, base_filters=64, name="dcgan_generator"):
+def dcgan_generator(latent_dim, image_shape, base_filters=64, synchronized_batch_norm=False,
+                    name="dcgan_generator"):
     """Latent vector -> image in [-1, 1] of `image_shape`.
 
     Args:
         latent_dim: size of the latent vector z.
         image_shape: `(size, size, channels)`, size a multiple of 4, channels 1 or 3.
         base_filters: filters of the last hidden block; each block closer to z doubles it.
+        synchronized_batch_norm: batch statistics over the global batch under
+            `tf.distribute` (as on one device), not per replica.
     """
     size, channels = validate_image_shape(image_shape)
     steps = num_resolution_steps(size)
@@ -63,14 +69,14 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, name="dcgan_genera
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(base_size * base_size * filters, use_bias=False,
                      kernel_initializer=_weights_init())(z)
-    x = _batch_norm()(x)
+    x = _batch_norm(synchronized_batch_norm)(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((base_size, base_size, filters))(x)
     for _ in range(steps - 1):
         filters //= 2
         x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
                                    kernel_initializer=_weights_init())(x)
-        x = _batch_norm()(x)
+        x = _batch_norm(synchronized_batch_norm)(x)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
                                kernel_initializer=_weights_init())(x)
@@ -80,7 +86,8 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, name="dcgan_genera
 
 
 def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="batch",
-                        spectral_norm=False, name="dcgan_discriminator"):
+                        spectral_norm=False, synchronized_batch_norm=False,
+                        name="dcgan_discriminator"):
     """Image -> one real/fake logit; the mirror image of `dcgan_generator`.
 
     Args:
@@ -90,6 +97,8 @@ def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="bat
         normalization: `"batch"` (the paper), `"layer"` (for critics with a gradient
             penalty, which batch norm would invalidate; Gulrajani et al. 2017) or `"none"`.
         spectral_norm: spectral normalization of every convolution and the logit layer.
+        synchronized_batch_norm: with `normalization="batch"`, statistics over the
+            global batch under `tf.distribute`, not per replica.
     """
     size, _ = validate_image_shape(image_shape)
     if normalization not in NORMALIZATIONS:
@@ -103,7 +112,8 @@ def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="bat
                              use_bias=not normalized, kernel_initializer=_weights_init())
         x = maybe_spectral_norm(conv, spectral_norm)(x)
         if normalized:
-            x = NORMALIZATIONS[normalization]()(x)
+            norm = NORMALIZATIONS[normalization]
+            x = (norm(synchronized_batch_norm) if normalization == "batch" else norm())(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     logit = layers.Dense(1, kernel_initializer=_weights_init(), dtype="float32", name="logit")

@@ -24,8 +24,9 @@ def mlp_generator(latent_dim, data_shape, hidden_units=(256, 256), output_activa
     for units in hidden_units:
         x = layers.Dense(units, activation="relu")(x)
     # float32 output, so mixed-precision samples keep full precision at the boundary
+    # (the Reshape too: under a mixed policy it would cast them back to half precision)
     x = layers.Dense(math.prod(data_shape), activation=output_activation, dtype="float32")(x)
-    return keras.Model(z, layers.Reshape(tuple(data_shape))(x), name=name)
+    return keras.Model(z, layers.Reshape(tuple(data_shape), dtype="float32")(x), name=name)
 
 
 def mlp_discriminator(data_shape, hidden_units=(256, 256), pack=1, spectral_norm=False,

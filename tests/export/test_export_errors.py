@@ -56,9 +56,15 @@ def test_sources_that_are_not_generators(tmp_path):
         export_generator(tmp_path / "not-a-run", tmp_path / "out")
 
 
-def test_zoo_entries_without_weights_say_to_train_first(tmp_path):
+def test_zoo_entries_without_weights_say_to_train_first(tmp_path, monkeypatch):
+    from ganzoo import zoo
+
+    config = zoo.get_entry("dcgan-digits")
+    del config["pretrained"]  # every shipped entry has weights; pretend this one has none
+    monkeypatch.setattr(zoo, "get_entry", lambda name: config)
     with pytest.raises(ValueError, match="ships no pretrained weights.*ganzoo train dcgan-digits"):
         export_generator("dcgan-digits", tmp_path / "out")
+    monkeypatch.undo()
     with pytest.raises(ValueError, match="Did you mean dcgan-digits"):
         export_generator("dcgan-digit", tmp_path / "out")
 
@@ -75,7 +81,7 @@ def test_an_existing_output_folder_is_not_overwritten(tmp_path, tiny):
     (["dcgan-digits", "--opset", "19"], "opset must be an integer from 13 to 18"),
     (["dcgan-digits", "--batch-sizes", "1,x"], "--batch-sizes must be positive integers"),
     (["runs/does-not-exist"], "Run folder runs/does-not-exist does not exist"),
-    (["dcgan-digits"], "ships no pretrained weights"),
+    (["dcgan-digit"], "Did you mean dcgan-digits"),
 ])
 def test_cli_reports_bad_input_in_one_line_with_status_2(tmp_path, capsys, argv, message):
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2

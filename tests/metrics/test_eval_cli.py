@@ -34,10 +34,14 @@ def test_eval_prints_the_table_and_protocol(image_run, tmp_path, capsys):
     assert [row["protocol"]["num_fake"] for row in report["rows"]] == [200, 200, 200]
 
 
-def test_an_entry_without_pretrained_weights_says_what_to_do(capsys):
-    assert main(["eval", "dcgan-digits"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "ganzoo train dcgan-digits" in err
+def test_a_pretrained_2d_entry_is_measured_with_the_mixture_metrics(capsys):
+    from ganzoo import zoo
+
+    assert main(["eval", "vanilla-ring8"]) == 0
+    out = capsys.readouterr().out
+    card = zoo.get_entry("vanilla-ring8")["pretrained"]["metrics"]
+    assert "high quality" in out and "ring8 itself (floor)" in out
+    assert f"{100 * card['high_quality']:.1f}%" in out  # the card's number, measured again
 
 
 def test_a_2d_gan_is_a_clear_error(tmp_path, capsys):

@@ -1,0 +1,38 @@
+"""Zoo configs and pretrained weights work after a plain install, outside the source tree."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHECK = """
+import json, ganzoo
+entries = ganzoo.list_entries()
+loaded = [name for name in entries if "pretrained" in ganzoo.zoo.get_entry(name)]
+shapes = {name: list(ganzoo.load(name).generator.output_shape[1:]) for name in loaded}
+print(json.dumps({"file": ganzoo.__file__, "entries": entries, "shapes": shapes}))
+"""
+
+
+def test_the_wheel_ships_configs_and_weights_that_load_from_an_installed_copy(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path / "wheel"), str(ROOT)], check=True,
+                   capture_output=True)
+    wheel = next((tmp_path / "wheel").glob("ganzoo-*.whl"))
+    installed = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(installed)
+    # run from an empty folder, with only the unpacked wheel in front of sys.path
+    env = {**os.environ, "PYTHONPATH": str(installed), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", CHECK], cwd=tmp_path, env=env, check=True,
+                            capture_output=True, text=True)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert Path(report["file"]).is_relative_to(installed)
+    from ganzoo import zoo
+
+    assert report["entries"] == zoo.list_entries()
+    assert report["shapes"] and set(report["shapes"]) == {
+        name for name in zoo.list_entries() if "pretrained" in zoo.get_entry(name)}
