@@ -78,9 +78,7 @@ def atomic_path(path, what):
     try:
         with storage_errors(what):
             yield tmp
-            _fsync(tmp)
-            os.replace(tmp, path)
-            _fsync(path.parent)
+            _publish(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -104,11 +102,16 @@ def atomic_folder(path, what):
             yield tmp
             for child in tmp.iterdir():
                 _fsync(child)
-            _fsync(tmp)
-            os.replace(tmp, path)
-            _fsync(path.parent)
+            _publish(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _publish(tmp, path):
+    # Synced before and after the rename, so a power cut leaves the old or the new, whole.
+    _fsync(tmp)
+    os.replace(tmp, path)
+    _fsync(path.parent)
 
 
 def write_text(path, text, what):

@@ -26,18 +26,19 @@ def _batch_norm(synchronized=False):
         synchronized=synchronized)
 
 
-def validate_image_shape(image_shape):
-    """Return `(size, channels)` of a square image shape the DCGAN networks can make."""
+def validate_image_shape(image_shape, family="DCGAN"):
+    """Return `(size, channels)` of a square image shape the `family` networks (DCGAN,
+    CycleGAN) can take: a multiple of 4, at least 8, 1 or 3 channels."""
     if len(image_shape) != 3:
         raise ValueError(f"image_shape must be (height, width, channels); got {tuple(image_shape)}.")
     height, width, channels = image_shape
     if height != width:
-        raise ValueError(f"DCGAN networks make square images; got {height}x{width}.")
+        raise ValueError(f"{family} networks take square images; got {height}x{width}.")
     if height < 8 or height % 4:
-        raise ValueError(f"DCGAN image size must be a multiple of 4 and at least 8 "
+        raise ValueError(f"{family} image size must be a multiple of 4 and at least 8 "
                          f"(28, 32, 64, ...); got {height}.")
     if channels not in (1, 3):
-        raise ValueError(f"DCGAN images have 1 or 3 channels; got {channels}.")
+        raise ValueError(f"{family} images have 1 or 3 channels; got {channels}.")
     return height, channels
 
 

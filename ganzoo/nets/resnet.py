@@ -9,23 +9,14 @@ convolution, instance normalization and ReLU after every convolution but the las
 import keras
 from keras import layers
 
+from ganzoo.nets.dcgan import validate_image_shape
 from ganzoo.nets.image_layers import ReflectionPadding2D, conv_init, instance_norm
 
 
 def validate_translation_shape(image_shape):
     """Return `(size, channels)` of an image shape the CycleGAN networks take."""
-    if len(image_shape) != 3:
-        raise ValueError(f"image_shape must be (height, width, channels); got {tuple(image_shape)}.")
-    height, width, channels = image_shape
-    if height != width:
-        raise ValueError(f"CycleGAN networks take square images; got {height}x{width}.")
-    # two halvings leave at least 2x2, which a reflection pad of 1 still fits
-    if height < 8 or height % 4:
-        raise ValueError(f"CycleGAN image size must be a multiple of 4 and at least 8 "
-                         f"(32, 64, 128, 256, ...); got {height}.")
-    if channels not in (1, 3):
-        raise ValueError(f"CycleGAN images have 1 or 3 channels; got {channels}.")
-    return height, channels
+    # two halvings of a size >= 8 leave at least 2x2, which a reflection pad of 1 fits
+    return validate_image_shape(image_shape, family="CycleGAN")
 
 
 def default_residual_blocks(size):
