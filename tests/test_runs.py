@@ -55,15 +55,16 @@ def test_generator_keras_file_loads_on_its_own(trained_gan, tmp_path):
     np.testing.assert_allclose(generator(z), trained_gan.generator(z, training=False), atol=1e-6)
 
 
-def test_a_custom_optimizer_survives_the_round_trip(tmp_path):
+def test_custom_optimizers_and_steps_per_execution_survive_the_round_trip(tmp_path):
     import keras
 
     gan = ganzoo.VanillaGAN(data_shape=(2,), latent_dim=4, hidden_units=(8,))
     gan.compile(g_optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
-                d_optimizer=keras.optimizers.RMSprop(1e-3))
+                d_optimizer=keras.optimizers.RMSprop(1e-3), steps_per_execution=4)
     loaded = runs.load_run(runs.save_run(gan, tmp_path))
     assert isinstance(loaded.g_optimizer, keras.optimizers.SGD)
     assert isinstance(loaded.d_optimizer, keras.optimizers.RMSprop)
+    assert loaded.steps_per_execution == 4
 
 
 def test_a_folder_that_is_not_a_run_is_refused_clearly(tmp_path):

@@ -106,15 +106,20 @@ class AdversarialModel(keras.Model):
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def get_compile_config(self):
-        # Lets `.keras` files and run folders restore both optimizers, not just weights.
+        # Lets `.keras` files and run folders restore both optimizers, not just weights,
+        # and the steps per `fit` call the model was compiled with.
         if not self.compiled:
             return None
         return {"g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-                "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer)}
+                "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+                "steps_per_execution": self.steps_per_execution}
 
     def compile_from_config(self, config):
+        config = dict(config)
+        steps_per_execution = config.pop("steps_per_execution", 1)  # absent from older files
         self.compile(**{key: keras.saving.deserialize_keras_object(value)
-                        for key, value in config.items()})
+                        for key, value in config.items()},
+                     steps_per_execution=steps_per_execution)
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
