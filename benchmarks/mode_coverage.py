@@ -29,7 +29,7 @@ VARIANTS = {
     "lsgan": ("VanillaGAN", {"loss": "least_squares"}),
     "hinge": ("VanillaGAN", {"loss": "hinge"}),
     "wgan-gp": ("WGANGP", {}),
-    # the penalty weight of the WGAN-GP paper's toy experiments (0.1, not 10)
+    # the penalty weight of the WGAN-GP authors' toy-data code (0.1, not the images' 10)
     "wgan-gp-0.1": ("WGANGP", {"gp_weight": 0.1}),
 }
 # Published context: PacGAN (Lin et al. 2018), Table 1, 10 trials, 2,500 samples.
