@@ -1,16 +1,17 @@
 """Export latency: every zoo generator as ONNX and TFLite (4 flavours), timed side by side.
 
 For each zoo entry, the generator (from a trained run folder when given, else the
-entry's untrained generator, marked so) is exported to ONNX float32 and TFLite
-float32 / float16 / dynamic-range int8 / full-integer int8, checked for parity, and
+entry's shipped pretrained weights, else its untrained generator, marked so) is
+exported to ONNX float32 and TFLite float32 / float16 / dynamic-range int8 /
+full-integer int8, checked for parity, and
 timed at each batch size against Keras `predict`, a direct Keras call and a
 `tf.function` of the same generator, in one process with the same thread count
 (see export.latency). Targets: ONNX Runtime float32 at batch 1 <= 0.6x the
 tf.function latency; full-integer int8 in LiteRT faster than LiteRT float32 for the
 DCGAN generators; every recommendation within parity.
 
-    python benchmarks/export_latency.py --run dcgan-digits=RUN --run vanilla-digits=RUN \
-        [--threads 2] [--batch-sizes 1,8] [--runs 200]
+    python benchmarks/export_latency.py [--run ENTRY=RUN ...] [--threads 2]
+        [--batch-sizes 1,8] [--runs 200]
 """
 
 import argparse
@@ -50,8 +51,9 @@ def main():
     sections = []
     for entry in ganzoo.list_entries():
         source = runs_of.get(entry, entry)
+        untrained = entry not in runs_of and "pretrained" not in ganzoo.zoo.get_entry(entry)
         with tempfile.TemporaryDirectory() as out:
-            manifest = export_generator(source, Path(out) / entry, untrained=entry not in runs_of,
+            manifest = export_generator(source, Path(out) / entry, untrained=untrained,
                                         bench=True, batch_sizes=batch_sizes,
                                         threads=args.threads, runs=args.runs)
             sweep = _thread_sweep(Path(out) / entry, manifest, batch_sizes, args.runs,
@@ -68,8 +70,8 @@ def main():
     record["load_average_1min"] = {"start": load_before, "end": os.getloadavg()[0]}
     header = (
         "## Export latency\n\n"
-        "`python benchmarks/export_latency.py --run dcgan-digits=RUN --run vanilla-digits=RUN`"
-        " (RUN: `ganzoo train ENTRY --run-dir RUN`)\n\n"
+        "`python benchmarks/export_latency.py` (each entry's shipped pretrained weights; "
+        "`--run ENTRY=RUN` exports a run folder instead)\n\n"
         f"Every zoo generator exported by `ganzoo-export` and timed in one process: warm-up, "
         f"then up to {args.runs} timed calls per candidate (fewer for slow ones, at least 20; "
         f"about 5 s each), candidates alternating; {args.threads} threads for ONNX Runtime, "
@@ -112,8 +114,12 @@ def _section(entry, manifest, sweep):
     from export.latency import speed_ratio, table_rows, TABLE_HEADER
 
     source = manifest["source"]
-    trained = (f"trained run ({source.get('generator_steps')} generator steps)"
-               if source.get("trained") else "UNTRAINED weights (no run given)")
+    if not source.get("trained"):
+        trained = "UNTRAINED weights (no run given, no shipped weights)"
+    elif source.get("type") == "entry":
+        trained = "the entry's shipped pretrained weights"
+    else:
+        trained = f"trained run ({source.get('generator_steps')} generator steps)"
     report = manifest["latency"]
     lines = [f"### {entry}",
              f"{manifest['generator']['parameters']:,} parameters, input `{manifest['input']['name']}` "
