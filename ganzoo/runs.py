@@ -29,6 +29,7 @@ from ganzoo import schedules  # noqa: F401  (registers ScaledSchedule for gan.js
 from ganzoo.checkpoints import nonfinite_variables
 from ganzoo.errors import DivergenceError, RunFolderError
 from ganzoo.files import atomic_path, check_writable, remove_leftovers, sha256_of
+from ganzoo.gans.adversarial import updates_applied
 
 CONFIG_FILE = "config.yaml"
 METADATA_FILE = "metadata.json"
@@ -78,8 +79,7 @@ def save_run(gan, run_dir, config=None, metadata=None):
             "variant": type(gan).__name__,
             "noise_seed": gan.seed,
             "generator_steps": gan.generator_steps,
-            # keras.ops: int() of a variable fails under tf.distribute strategies
-            "discriminator_steps": int(keras.ops.convert_to_numpy(gan.d_optimizer.iterations)),
+            "discriminator_steps": updates_applied(gan.d_optimizer),
             "weights_sha256": sha256_of(tmp[WEIGHTS_FILE]),
             "versions": library_versions(),
             **(metadata or {}),

@@ -98,15 +98,17 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
     try:
         with precision_policy(mixed_precision), strategy.scope():
             return _train(config, worker_dir / Path(run_dir).name if worker_dir else run_dir,
-                          epochs, seed, overwrite, verbose, callbacks, checkpoint_every,
-                          keep_checkpoints, guard, deterministic, resume, strategy,
-                          mixed_precision)
+                          epochs=epochs, seed=seed, overwrite=overwrite, verbose=verbose,
+                          callbacks=callbacks, checkpoint_every=checkpoint_every,
+                          keep_checkpoints=keep_checkpoints, guard=guard,
+                          deterministic=deterministic, resume=resume, strategy=strategy,
+                          mixed_precision=mixed_precision)
     finally:
         if worker_dir is not None:
             shutil.rmtree(worker_dir, ignore_errors=True)
 
 
-def _train(config, run_dir, epochs, seed, overwrite, verbose, callbacks, checkpoint_every,
+def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, checkpoint_every,
            keep_checkpoints, guard, deterministic, resume, strategy, mixed_precision):
     config = _resolve_config(config, epochs, seed)
     training, name = config["training"], config["name"]

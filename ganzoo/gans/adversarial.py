@@ -136,7 +136,7 @@ class AdversarialModel(keras.Model):
         `int(gan.g_optimizer.iterations)` fails under a `tf.distribute` strategy (the
         value is a MirroredVariable); this works under any.
         """
-        return int(keras.ops.convert_to_numpy(self.g_optimizer.iterations))
+        return updates_applied(self.g_optimizer)
 
     def noise_seed(self, noise_stream, replica=None):
         """A stateless seed for one random draw of the current training step.
@@ -156,6 +156,11 @@ class AdversarialModel(keras.Model):
         if replica is None:
             replica = tf.distribute.get_replica_context().replica_id_in_sync_group
         return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
+
+
+def updates_applied(optimizer):
+    """`optimizer.iterations` as a Python int, under any `tf.distribute` strategy."""
+    return int(keras.ops.convert_to_numpy(optimizer.iterations))
 
 
 def step_logs(trackers):

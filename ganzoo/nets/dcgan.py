@@ -113,8 +113,7 @@ def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="bat
                              use_bias=not normalized, kernel_initializer=_weights_init())
         x = maybe_spectral_norm(conv, spectral_norm)(x)
         if normalized:
-            norm = NORMALIZATIONS[normalization]
-            x = (norm(synchronized_batch_norm) if normalization == "batch" else norm())(x)
+            x = NORMALIZATIONS[normalization](synchronized_batch_norm)(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     logit = layers.Dense(1, kernel_initializer=_weights_init(), dtype="float32", name="logit")
@@ -123,7 +122,8 @@ def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="bat
 
 NORMALIZATIONS = {
     "batch": _batch_norm,
-    # per-sample statistics over each feature map, as the gradient penalty needs
-    "layer": lambda: layers.LayerNormalization(axis=[1, 2, 3]),
+    # per-sample statistics over each feature map, as the gradient penalty needs;
+    # nothing to synchronize across replicas
+    "layer": lambda synchronized=False: layers.LayerNormalization(axis=[1, 2, 3]),
     "none": None,
 }
