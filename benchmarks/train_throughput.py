@@ -29,7 +29,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import ganzoo  # noqa: E402
-from ganzoo.distribute import precision_policy  # noqa: E402
+from ganzoo.training.distribute import precision_policy  # noqa: E402
 from report import machine, markdown_table, publish  # noqa: E402
 
 # (row label, strategy, mixed precision) of the --strategies table; the first is the

@@ -106,10 +106,10 @@ def _list(args):
     rows = []
     for name in zoo.list_entries():
         entry = zoo.get_entry(name)
-        size = entry["data"].get("image_size")
+        shape = zoo.image_shape_of(entry)
         pretrained = entry.get("pretrained")
         rows.append((name, entry["variant"], entry["data"]["source"],
-                     f"{size}x{size}" if size else "2D", "yes" if pretrained else "no",
+                     f"{shape[0]}x{shape[1]}" if shape else "2D", "yes" if pretrained else "no",
                      zoo.key_metrics(entry)))
     _print_table(("entry", "variant", "data", "size", "pretrained", "key metrics"), rows)
 
@@ -176,13 +176,14 @@ def _sample(args):
 
 def _translate(args):
     from ganzoo.data.folder import list_images
+    from ganzoo.gans import TRANSLATOR
     from ganzoo.images import read_images, save_image
 
     if not args.input.exists():
         raise FileNotFoundError(f"--input {args.input} does not exist.")
     paths = list_images(args.input)[0] if args.input.is_dir() else [args.input]
     translator, _ = _load(args.source, args.unsafe)
-    if not hasattr(translator, "translate"):
+    if translator.kind != TRANSLATOR:
         raise ValueError(f"{args.source} is a {type(translator).__name__}, which samples from "
                          "noise instead of translating images: use `ganzoo sample`.")
     size, _, channels = translator.image_shape

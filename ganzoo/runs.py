@@ -9,7 +9,7 @@ GAN, and nothing that needs the code that trained it:
     gan.weights.h5     weights of both networks and both optimizers' state
     generator.keras    the generator alone, loadable with keras.saving.load_model
     samples/           PNG grids written during training
-    checkpoints/       step-N/ folders to resume from (see ganzoo.checkpoints)
+    checkpoints/       step-N/ folders to resume from (see ganzoo.training.checkpoints)
     logs/              TensorBoard logs
 """
 
@@ -25,8 +25,8 @@ import tensorflow as tf
 import yaml
 
 import ganzoo
-from ganzoo import schedules  # noqa: F401  (registers ScaledSchedule for gan.json)
-from ganzoo.checkpoints import nonfinite_variables
+from ganzoo.gans import learning_rates  # noqa: F401  (registers ScaledSchedule for gan.json)
+from ganzoo.training.checkpoints import nonfinite_variables
 from ganzoo.errors import DivergenceError, RunFolderError
 from ganzoo.files import atomic_path, check_writable, remove_leftovers, sha256_of
 from ganzoo.gans.adversarial import updates_applied

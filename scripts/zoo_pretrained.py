@@ -40,7 +40,7 @@ def measure(gan, config, name):
 
 def train_entry(name):
     from ganzoo import zoo
-    from ganzoo.pretrained import save_weights
+    from ganzoo.zoo.pretrained import save_weights
     from ganzoo.runs import load_run, read_metadata
     from ganzoo.training import train
 
@@ -61,14 +61,16 @@ def train_entry(name):
 
 
 def save_picture(gan, config, path):
+    from ganzoo import zoo
     from ganzoo.data import load_unpaired_arrays
     from ganzoo.data.mixtures import centers_of
+    from ganzoo.gans import TRANSLATOR
     from ganzoo.images import save_columns, save_samples, translation_columns
 
-    if hasattr(gan, "translate"):
-        data = config["data"]
-        a, b = load_unpaired_arrays(data["source"], data.get("image_size"), split="test",
-                                    channels=data.get("channels"))
+    if gan.kind == TRANSLATOR:
+        size, _, channels = zoo.image_shape_of(config)
+        a, b = load_unpaired_arrays(config["data"]["source"], size, split="test",
+                                    channels=channels)
         return save_columns(translation_columns(gan, a[:8], b[:8]), path)
     samples = gan.generate(64 if len(gan.data_shape) == 3 else 2500, seed=0)
     return save_samples(samples, path, centers_of(config["data"]["source"]))
@@ -86,7 +88,7 @@ def write_record(path, record):
 
 def cards():
     from ganzoo import zoo
-    from ganzoo.model_cards import render_card, render_table
+    from ganzoo.zoo.cards import render_card, render_table
 
     folder = ROOT / "docs" / "zoo"
     folder.mkdir(parents=True, exist_ok=True)

@@ -15,9 +15,10 @@ import yaml
 from PIL import Image
 
 import ganzoo
-from ganzoo import cli, data, errors, runs, training
-from ganzoo.checkpoints import CheckpointStore
-from ganzoo.input_checks import check_real_batch
+from ganzoo import cli, data, errors, runs
+from ganzoo.training import trainer as training
+from ganzoo.training.checkpoints import CheckpointStore
+from ganzoo.gans.input_checks import check_real_batch
 from test_resume import Crash, tiny_config
 
 IMAGES = (8, 8, 1)
@@ -64,12 +65,15 @@ def test_wrong_image_size_fails_through_fit():
         fit(small_gan(), np.zeros((16, 16, 16, 1), "float32"))
 
 
-def test_training_data_that_does_not_fit_the_entry_is_refused_before_training(tmp_path):
-    config = tiny_config()
-    config["data"]["channels"] = 3
+def test_training_data_that_does_not_fit_the_entry_is_refused_before_training(tmp_path,
+                                                                            monkeypatch):
+    make = training.make_dataset
+    monkeypatch.setattr(training, "make_dataset", lambda config, seed: make(config, seed).map(
+        lambda images: tf.concat([images] * 3, axis=-1)))
     with pytest.raises(errors.DataError, match=r"tiny-vanilla: the training data does not fit "
                                                r"the model: got samples of shape \(8, 8, 3\)"):
-        training.train(config, tmp_path, verbose=0)
+        training.train(tiny_config(), tmp_path, verbose=0)
+    assert not any(tmp_path.iterdir())  # refused before the run folder was touched
 
 
 # -- uint8 / 0..255 / 0..1 images where [-1, 1] is expected --------------------------

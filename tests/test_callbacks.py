@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 import ganzoo
-from ganzoo.callbacks import SampleGrid
+from ganzoo.training.callbacks import SampleGrid
 from helpers import image_dataset, make_gan
 
 

@@ -62,7 +62,7 @@ def test_an_entry_without_pretrained_weights_says_what_to_do(monkeypatch):
 
     config = zoo.get_entry("vanilla-digits")
     config.pop("pretrained", None)
-    monkeypatch.setattr(zoo, "get_entry", lambda name: config)
+    monkeypatch.setattr("ganzoo.zoo.entries.get_entry", lambda name: config)
     with pytest.raises(ValueError, match="ganzoo train vanilla-digits --run-dir DIR"):
         zoo.load("vanilla-digits")
 

@@ -9,7 +9,8 @@ import keras
 import pytest
 import yaml
 
-from ganzoo import distribute, runs
+from ganzoo import runs
+from ganzoo.training import distribute
 from ganzoo.training import train
 from test_distribute import TIMEOUT, _free_ports
 from test_resume import tiny_config
@@ -71,7 +72,7 @@ def test_two_machines_train_one_run_folder_from_the_command_line(tmp_path):
     config = {"name": "tiny-dcgan", "variant": "DCGAN",
               "model": {"image_shape": [8, 8, 1], "latent_dim": 8, "base_filters": 8,
                         "synchronized_batch_norm": True},
-              "data": {"source": "digits", "image_size": 8, "batch_size": 32},
+              "data": {"source": "digits", "batch_size": 32},
               "training": {"epochs": 1, "seed": 0}}
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(config))
     cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}

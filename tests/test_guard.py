@@ -9,9 +9,10 @@ import tensorflow as tf
 
 import ganzoo
 from ganzoo import cli, errors, training
-from ganzoo.checkpoints import CheckpointStore, PeriodicCheckpoint, nonfinite_variables
-from ganzoo.guard import CollapseRule, DivergenceGuard, default_rules
-from ganzoo.schedules import ScaledSchedule, learning_rate_of, set_learning_rate_scale
+from ganzoo.training import trainer
+from ganzoo.training.checkpoints import CheckpointStore, PeriodicCheckpoint, nonfinite_variables
+from ganzoo.training.guard import CollapseRule, DivergenceGuard, default_rules
+from ganzoo.gans.learning_rates import ScaledSchedule, learning_rate_of, set_learning_rate_scale
 from helpers import image_dataset
 from test_resume import tiny_config
 
@@ -53,13 +54,13 @@ def test_an_injected_nan_is_caught_and_training_recovers_at_a_lower_learning_rat
 
 def poisoned_dataset(monkeypatch, batch_index):
     """Every epoch's batch `batch_index` becomes NaN: retries meet it again."""
-    make = training.make_dataset
+    make = trainer.make_dataset
 
     def poisoned(config, seed):
         dataset = make(config, seed).enumerate()
         return dataset.map(lambda i, x: tf.where(i == batch_index, np.nan, x))
 
-    monkeypatch.setattr(training, "make_dataset", poisoned)
+    monkeypatch.setattr(trainer, "make_dataset", poisoned)
 
 
 def test_a_poisoned_batch_stops_training_with_the_good_checkpoint_intact(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ganzoo import zoo
-from ganzoo.model_cards import render_card, render_table
+from ganzoo.zoo.cards import render_card, render_table
 
 ROOT = Path(__file__).resolve().parent.parent
 CARDS = ROOT / "docs" / "zoo"

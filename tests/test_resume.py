@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from ganzoo import errors
-from ganzoo.checkpoints import CheckpointStore
+from ganzoo.training.checkpoints import CheckpointStore
 from ganzoo.training import steps_per_call, train
 
 # 1437 digits train images in batches of 32: 44 steps per epoch.
@@ -24,7 +24,7 @@ STEPS_PER_EPOCH = 44
 def tiny_config(epochs=3, steps_per_execution=1):
     return {"name": "tiny-vanilla", "variant": "VanillaGAN",
             "model": {"data_shape": [8, 8, 1], "latent_dim": 8, "hidden_units": [32]},
-            "data": {"source": "digits", "image_size": 8, "batch_size": 32},
+            "data": {"source": "digits", "batch_size": 32},
             "training": {"epochs": epochs, "seed": 0, "steps_per_execution": steps_per_execution}}
 
 

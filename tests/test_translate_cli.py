@@ -6,7 +6,7 @@ import tensorflow as tf
 from PIL import Image
 
 import ganzoo
-from ganzoo.callbacks import TranslationGrid
+from ganzoo.training.callbacks import TranslationGrid
 from ganzoo.cli import main
 from ganzoo.images import read_images, save_image
 from ganzoo.metrics.translation import COLUMNS
@@ -20,7 +20,7 @@ def cyclegan_run(tmp_path_factory):
     cyc = ganzoo.CycleGAN(image_shape=SHAPE, base_filters=4, residual_blocks=1, seed=0)
     cyc.compile()
     config = {"name": "tiny-cyclegan", "variant": "CycleGAN", "model": {},
-              "data": {"source": "digits2negative", "image_size": 16, "batch_size": 4},
+              "data": {"source": "digits2negative", "batch_size": 4},
               "training": {"epochs": 1, "seed": 0}}
     return save_run(cyc, tmp_path_factory.mktemp("runs") / "cyc", config), cyc
 

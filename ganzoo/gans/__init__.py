@@ -1,5 +1,6 @@
 """GAN variants: one module per variant over the shared base."""
 
+from ganzoo.gans.adversarial import SAMPLER, TRANSLATOR
 from ganzoo.gans.base import GAN
 from ganzoo.gans.cyclegan import CycleGAN
 from ganzoo.gans.dcgan import DCGAN
@@ -17,4 +18,5 @@ def get_variant(name):
     return VARIANTS[name]
 
 
-__all__ = ["GAN", "CycleGAN", "DCGAN", "VanillaGAN", "WGANGP", "VARIANTS", "get_variant"]
+__all__ = ["GAN", "CycleGAN", "DCGAN", "VanillaGAN", "WGANGP", "SAMPLER", "TRANSLATOR", "VARIANTS",
+           "get_variant"]

@@ -5,7 +5,7 @@ discriminator side), builds them in `compile`, restores them from `.keras` files
 run folders, and draws the stateless training noise. `GAN` (one generator, one
 discriminator) and `CycleGAN` (two of each) build on it.
 
-Written for `tf.distribute` from the start (see KERAS_TF_NOTES.md): optimizers are
+Written for `tf.distribute` from the start: optimizers are
 built in `compile` (inside the caller's strategy scope), and gradients come from
 losses divided by the number of replicas (Keras sums replica gradients). Under the
 `mixed_float16` policy `compile` wraps both optimizers in a `LossScaleOptimizer`; the
@@ -16,6 +16,8 @@ training on two replicas ends with the weights and logs of one device.
 import numpy as np
 import keras
 import tensorflow as tf
+
+SAMPLER, TRANSLATOR = "sampler", "translator"
 
 
 class AdversarialModel(keras.Model):
@@ -29,6 +31,12 @@ class AdversarialModel(keras.Model):
             so `keras.utils.set_random_seed` makes runs reproducible.
     """
 
+    # What the model does with its generator: SAMPLER (latent vectors -> samples,
+    # `generate`) or TRANSLATOR (images -> images, `translate`). Data loading, progress
+    # pictures, evaluation, the zoo and export go by it.
+    kind = SAMPLER
+    # Constructor arguments that take Keras models: a zoo entry (YAML) cannot give them.
+    network_arguments = ()
     # How many discriminator updates precede each generator update.
     discriminator_steps = 1
 

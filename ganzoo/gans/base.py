@@ -15,7 +15,7 @@ import tensorflow as tf
 from ganzoo import losses
 from ganzoo.gans.adversarial import (AdversarialModel, apply_gradients, scale_for_gradients,
                                      step_logs)
-from ganzoo.input_checks import check_real_batch
+from ganzoo.gans.input_checks import check_real_batch
 from ganzoo.nets.discriminator_options import pack_samples, packed_shape
 
 
@@ -44,6 +44,7 @@ class GAN(AdversarialModel):
         >>> images = gan.generate(16, seed=0)
     """
 
+    network_arguments = ("generator", "discriminator")
     # Adversarial losses (names in ganzoo.losses.LOSSES) that make sense for the variant.
     supported_losses = ("non_saturating", "minimax", "least_squares", "hinge")
 
@@ -103,17 +104,17 @@ class GAN(AdversarialModel):
 
     # ------------------------------------------------------------------ variant hooks
 
-    def discriminator_loss(self, real, fake, real_logits, fake_logits, noise_stream):
-        """D's loss for one update.
+    def discriminator_loss(self, real, fake, real_scores, fake_scores, noise_stream):
+        """D's loss for one update, from its scores (logits) of real and fake samples.
 
         `real`, `fake` and `noise_stream` (for `noise_seed`) are there for penalties
         that need samples and randomness of their own (WGAN-GP).
         """
-        return self._d_loss_fn(real_logits, fake_logits, self.label_smoothing)
+        return self._d_loss_fn(real_scores, fake_scores, self.label_smoothing)
 
-    def generator_loss(self, fake_logits):
-        """G's loss for one update."""
-        return self._g_loss_fn(fake_logits)
+    def generator_loss(self, fake_scores):
+        """G's loss for one update, from D's scores of its samples."""
+        return self._g_loss_fn(fake_scores)
 
     # ---------------------------------------------------------------------- training
 
@@ -141,9 +142,9 @@ class GAN(AdversarialModel):
         # G runs outside the tape: D's update needs no gradient through G.
         fake = self.generator(self.sample_latent(batch_size, noise_stream), training=True)
         with tf.GradientTape() as tape:
-            real_logits = self.judge(real)
-            fake_logits = self.judge(fake)
-            loss = self.discriminator_loss(real, fake, real_logits, fake_logits, noise_stream)
+            real_scores = self.judge(real)
+            fake_scores = self.judge(fake)
+            loss = self.discriminator_loss(real, fake, real_scores, fake_scores, noise_stream)
             scaled_loss = scale_for_gradients(self.d_optimizer, loss)
         apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator.trainable_variables)
         return loss
@@ -151,8 +152,8 @@ class GAN(AdversarialModel):
     def _generator_update(self, batch_size, noise_stream):
         latent = self.sample_latent(batch_size, noise_stream)
         with tf.GradientTape() as tape:
-            fake_logits = self.judge(self.generator(latent, training=True))
-            loss = self.generator_loss(fake_logits)
+            fake_scores = self.judge(self.generator(latent, training=True))
+            loss = self.generator_loss(fake_scores)
             scaled_loss = scale_for_gradients(self.g_optimizer, loss)
         apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator.trainable_variables)
         return loss

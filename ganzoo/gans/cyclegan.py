@@ -5,10 +5,10 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.gans.adversarial import (AdversarialModel, apply_gradients, scale_for_gradients,
-                                     step_logs)
+from ganzoo.gans.adversarial import (TRANSLATOR, AdversarialModel, apply_gradients,
+                                     scale_for_gradients, step_logs)
 from ganzoo.gans.image_pool import ImagePool
-from ganzoo.input_checks import check_real_batch
+from ganzoo.gans.input_checks import check_real_batch
 from ganzoo.nets import patchgan_discriminator, resnet_generator
 
 DIRECTIONS = ("a2b", "b2a")
@@ -50,6 +50,9 @@ class CycleGAN(AdversarialModel):
         >>> cyc.fit(ganzoo.data.load_unpaired("digits2negative", 32, batch_size=4))
         >>> negatives = cyc.translate(digits, direction="a2b")
     """
+
+    kind = TRANSLATOR
+    network_arguments = _NETWORKS
 
     def __init__(self, image_shape=None, base_filters=64, residual_blocks=None,
                  cycle_weight=10.0, identity_weight=0.5, pool_size=50, generator_ab=None,
@@ -149,7 +152,7 @@ class CycleGAN(AdversarialModel):
         return {"adversarial": adversarial, "cycle": cycle, "identity": identity,
                 "total": total, "fake_a": fake_a, "fake_b": fake_b}
 
-    def discriminator_loss(self, discriminator, real, fake):
+    def domain_discriminator_loss(self, discriminator, real, fake):
         """LSGAN loss of one discriminator: 1/2 E (D(real) - 1)^2 + 1/2 E D(fake)^2."""
         return losses.least_squares_discriminator_loss(discriminator(real, training=True),
                                                        discriminator(fake, training=True))
@@ -168,8 +171,8 @@ class CycleGAN(AdversarialModel):
         fake_a = self.pool_a.query(terms["fake_a"], self.noise_seed(_POOL_A_STREAM))
         fake_b = self.pool_b.query(terms["fake_b"], self.noise_seed(_POOL_B_STREAM))
         with tf.GradientTape() as tape:
-            d_loss = (self.discriminator_loss(self.discriminator_a, real_a, fake_a)
-                      + self.discriminator_loss(self.discriminator_b, real_b, fake_b))
+            d_loss = (self.domain_discriminator_loss(self.discriminator_a, real_a, fake_a)
+                      + self.domain_discriminator_loss(self.discriminator_b, real_b, fake_b))
             scaled_loss = scale_for_gradients(self.d_optimizer, d_loss)
         apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator_variables)
 

@@ -2,40 +2,7 @@
 learning rate and a linear decay to zero, optionally after a constant phase (the
 schedule of the 2D benchmark and of CycleGAN)."""
 
-import keras
-
-SCHEDULES = ("constant", "linear_decay")
-
-
-@keras.saving.register_keras_serializable(package="ganzoo")
-class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """The learning rate held for `hold_steps` updates, then decayed linearly to zero.
-
-    CycleGAN (Zhu et al. 2017) holds 2e-4 for 100 epochs and decays it to zero over the
-    next 100. The rate reaches exactly zero at update `total_steps`, so the last update
-    of a `total_steps`-long run uses `learning_rate / (total_steps - hold_steps)`.
-
-    Args:
-        learning_rate: the initial rate.
-        total_steps: length of the training in updates of this optimizer.
-        hold_steps: updates at the initial rate before the decay starts.
-    """
-
-    def __init__(self, learning_rate, total_steps, hold_steps=0):
-        if not 0 <= hold_steps < total_steps:
-            raise ValueError(f"hold_steps must be in [0, total_steps); got {hold_steps} of "
-                             f"{total_steps}.")
-        self.learning_rate = float(learning_rate)
-        self.total_steps, self.hold_steps = int(total_steps), int(hold_steps)
-
-    def __call__(self, step):
-        step = keras.ops.cast(step, "float32")
-        remaining = (self.total_steps - step) / (self.total_steps - self.hold_steps)
-        return self.learning_rate * keras.ops.clip(remaining, 0.0, 1.0)
-
-    def get_config(self):
-        return {"learning_rate": self.learning_rate, "total_steps": self.total_steps,
-                "hold_steps": self.hold_steps}
+from ganzoo.gans.learning_rates import SCHEDULES, LinearDecay
 
 
 def make_optimizers(gan, learning_rate=None, schedule="constant", generator_steps=None,

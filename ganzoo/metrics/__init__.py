@@ -15,8 +15,8 @@ samples; `evaluate` makes the table `ganzoo eval` prints, with its protocol.
 """
 
 from ganzoo.metrics.evaluate import compare, evaluate_gan, feature_stats
-from ganzoo.metrics.extractors import (FeatureExtractor, check_images, extractor_names,
-                                       get_extractor, register_extractor)
+from ganzoo.metrics.extractors import FeatureExtractor, check_images
+from ganzoo.metrics.registry import extractor_names, get_extractor, register_extractor
 from ganzoo.metrics.frechet import frechet_distance, frechet_distance_from_moments
 from ganzoo.metrics.classifier_score import inception_score
 from ganzoo.metrics.kernel_distance import kid, mmd2_unbiased, polynomial_kernel

@@ -10,7 +10,7 @@ counts) and uniform noise vs real test (the ceiling: what no GAN should score).
 
 import numpy as np
 
-from ganzoo.metrics.extractors import get_extractor
+from ganzoo.metrics.registry import get_extractor
 from ganzoo.metrics.kernel_distance import kid
 from ganzoo.metrics.kernel_distance import kid_subset_size as _kid_size
 from ganzoo.metrics.classifier_score import inception_score

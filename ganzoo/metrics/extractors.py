@@ -10,7 +10,8 @@ says nothing about a FID under another). Two ship with ganzoo:
 - "inception": `InceptionV3Extractor`, Keras' ImageNet InceptionV3 pool features
   (2048-d), for users with a network or a local weights file.
 
-Register your own with `register_extractor(name, factory)`.
+Register your own with `ganzoo.metrics.register_extractor(name, factory)` (see
+`ganzoo.metrics.registry`).
 """
 
 from pathlib import Path
@@ -21,7 +22,6 @@ import numpy as np
 # different convention (such as [0, 255]) and would make every metric meaningless.
 RANGE_TOLERANCE = 1e-2
 
-_REGISTRY = {}
 
 
 class FeatureExtractor:
@@ -82,52 +82,6 @@ def check_images(images):
         raise ValueError(f"images must be in [-1, 1] (as ganzoo GANs make them); got values in "
                          f"[{low:.3g}, {high:.3g}]. Map [0, 255] images with x / 127.5 - 1.")
     return np.clip(images, -1.0, 1.0)
-
-
-def register_extractor(name, factory):
-    """Make `get_extractor(name, **kwargs)` call `factory(**kwargs)`."""
-    _REGISTRY[name] = factory
-
-
-def extractor_names():
-    _register_builtins()
-    return sorted(_REGISTRY)
-
-
-def get_extractor(extractor="digits", **kwargs):
-    """An extractor from its registered name ("digits", "inception"), or `extractor` itself.
-
-    Built-in extractors are cached per arguments, so repeated calls (every k epochs in a
-    callback, every row of a table) build and load the network once.
-    """
-    if isinstance(extractor, FeatureExtractor):
-        return extractor
-    _register_builtins()
-    if extractor not in _REGISTRY:
-        raise ValueError(f"unknown feature extractor {extractor!r}; known: "
-                         f"{', '.join(sorted(_REGISTRY))}, or pass a FeatureExtractor.")
-    key = (extractor, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
-    if key not in _CACHE:
-        _CACHE[key] = _REGISTRY[extractor](**kwargs)
-    return _CACHE[key]
-
-
-_CACHE = {}
-
-
-def _register_builtins():
-    # Imported lazily: the Inception module pulls in keras.applications.
-    if "digits" not in _REGISTRY:
-        def digits(**kwargs):
-            from ganzoo.metrics.digits_classifier import DigitsClassifier
-            return DigitsClassifier(**kwargs)
-
-        def inception(**kwargs):
-            from ganzoo.metrics.inception import InceptionV3Extractor
-            return InceptionV3Extractor(**kwargs)
-
-        _REGISTRY.setdefault("digits", digits)
-        _REGISTRY.setdefault("inception", inception)
 
 
 def package_file(name):

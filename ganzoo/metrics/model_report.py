@@ -10,15 +10,16 @@ eval` prints, and the headline numbers a zoo model card records.
 """
 
 from ganzoo.data.mixtures import MIXTURES
+from ganzoo.gans import TRANSLATOR
 
 
 def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits"):
     """`(table, report)`: the module that formats the rows (COLUMNS, format_row,
     protocol_lines) and its report `{"rows": [...], "protocol": {...}}`."""
     from ganzoo.metrics import evaluate, mixture_table, translation
-    from ganzoo.metrics.extractors import get_extractor
+    from ganzoo.metrics.registry import get_extractor
 
-    if hasattr(gan, "translate"):
+    if gan.kind == TRANSLATOR:
         if source != "digits2negative":
             raise ValueError(f"this CycleGAN translates {source!r}, whose true mapping is "
                              "unknown; translators are measured on 'digits2negative' only.")

@@ -31,7 +31,7 @@ def digits2negative_report(translator, name="model", classifier="digits"):
         name: the translator's row name.
         classifier: "digits" or a `DigitsClassifier`-like object with `predict`.
     """
-    from ganzoo.metrics.extractors import get_extractor
+    from ganzoo.metrics.registry import get_extractor
 
     size, _, channels = translator.image_shape
     images_a, labels, truth_b, _ = digits_pair.digits_pair_arrays("test", size, channels)

@@ -61,7 +61,7 @@ def test_zoo_entries_without_weights_say_to_train_first(tmp_path, monkeypatch):
 
     config = zoo.get_entry("dcgan-digits")
     del config["pretrained"]  # every shipped entry has weights; pretend this one has none
-    monkeypatch.setattr(zoo, "get_entry", lambda name: config)
+    monkeypatch.setattr("ganzoo.zoo.entries.get_entry", lambda name: config)
     with pytest.raises(ValueError, match="ships no pretrained weights.*ganzoo train dcgan-digits"):
         export_generator("dcgan-digits", tmp_path / "out")
     monkeypatch.undo()

@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 import ganzoo
-from ganzoo.callbacks import QualityMetrics
+from ganzoo.training.callbacks import QualityMetrics
 from ganzoo.data import load_arrays
 
 

@@ -10,8 +10,8 @@ from PIL import Image
 
 from ganzoo.images import save_columns, save_samples, translation_columns
 # Checkpoints and the divergence guard live in their own modules; they are callbacks too.
-from ganzoo.checkpoints import PeriodicCheckpoint  # noqa: F401
-from ganzoo.guard import CollapseRule, DivergenceGuard  # noqa: F401
+from ganzoo.training.checkpoints import PeriodicCheckpoint  # noqa: F401
+from ganzoo.training.guard import CollapseRule, DivergenceGuard  # noqa: F401
 
 
 class _EpochPictures(keras.callbacks.Callback):

@@ -1,9 +1,10 @@
-"""Scaling an optimizer's learning rate after the fact, whether it is a number or a schedule.
+"""Learning-rate code: the schedules ganzoo trains with, and scaling a rate after the fact.
 
-The divergence guard retries with a lower learning rate. A constant learning rate is
-a variable (saved with the optimizer's state, so a checkpoint carries the lowered
-value); a `LearningRateSchedule` is Python code traced into the training function, so
-it is wrapped in `ScaledSchedule` instead and the training function retraced.
+`LinearDecay` is the schedule of the 2D benchmark and of CycleGAN. The divergence
+guard retries with a lower learning rate: a constant learning rate is a variable
+(saved with the optimizer's state, so a checkpoint carries the lowered value); a
+`LearningRateSchedule` is Python code traced into the training function, so it is
+wrapped in `ScaledSchedule` instead and the training function retraced.
 
 Example:
     >>> set_learning_rate_scale(gan, 0.5, restored_scale=1.0)   # both optimizers, halved
@@ -12,6 +13,38 @@ Example:
 import keras
 
 LearningRateSchedule = keras.optimizers.schedules.LearningRateSchedule
+SCHEDULES = ("constant", "linear_decay")
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class LinearDecay(LearningRateSchedule):
+    """The learning rate held for `hold_steps` updates, then decayed linearly to zero.
+
+    CycleGAN (Zhu et al. 2017) holds 2e-4 for 100 epochs and decays it to zero over the
+    next 100. The rate reaches exactly zero at update `total_steps`, so the last update
+    of a `total_steps`-long run uses `learning_rate / (total_steps - hold_steps)`.
+
+    Args:
+        learning_rate: the initial rate.
+        total_steps: length of the training in updates of this optimizer.
+        hold_steps: updates at the initial rate before the decay starts.
+    """
+
+    def __init__(self, learning_rate, total_steps, hold_steps=0):
+        if not 0 <= hold_steps < total_steps:
+            raise ValueError(f"hold_steps must be in [0, total_steps); got {hold_steps} of "
+                             f"{total_steps}.")
+        self.learning_rate = float(learning_rate)
+        self.total_steps, self.hold_steps = int(total_steps), int(hold_steps)
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        remaining = (self.total_steps - step) / (self.total_steps - self.hold_steps)
+        return self.learning_rate * keras.ops.clip(remaining, 0.0, 1.0)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "total_steps": self.total_steps,
+                "hold_steps": self.hold_steps}
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")

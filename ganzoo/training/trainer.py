@@ -36,15 +36,16 @@ import tensorflow as tf
 import yaml
 
 from ganzoo import data, runs, zoo
-from ganzoo.callbacks import SampleGrid, TranslationGrid
-from ganzoo.checkpoints import CHECKPOINT_DIR, CheckpointStore, PeriodicCheckpoint
-from ganzoo.distribute import is_chief, make_strategy, precision_policy, strategy_name
 from ganzoo.errors import DataError, DivergenceError, RunFolderError
 from ganzoo.files import check_writable, write_text
+from ganzoo.gans import TRANSLATOR
+from ganzoo.gans.input_checks import describe_mismatch
+from ganzoo.gans.learning_rates import set_learning_rate_scale
 from ganzoo.gans.optimizers import make_optimizers
-from ganzoo.guard import DivergenceGuard
-from ganzoo.input_checks import describe_mismatch
-from ganzoo.schedules import set_learning_rate_scale
+from ganzoo.training.callbacks import SampleGrid, TranslationGrid
+from ganzoo.training.checkpoints import CHECKPOINT_DIR, CheckpointStore, PeriodicCheckpoint
+from ganzoo.training.distribute import is_chief, make_strategy, precision_policy, strategy_name
+from ganzoo.training.guard import DivergenceGuard
 
 DEFAULT_CHECKPOINT_EVERY = 200
 
@@ -129,11 +130,10 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
                              "cannot resume it. Pass --overwrite or choose another --run-dir.")
     if deterministic:
         tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(training["seed"])
 
     dataset = make_dataset(config, training["seed"])
     steps_per_epoch = count_batches(dataset, f"{name}'s training data")
-    gan = zoo.build_gan(config)
+    gan = zoo.build_gan(config, seed=training["seed"])
     check_data_fits(dataset, gan, name)
     g_optimizer, d_optimizer = make_optimizers(
         gan, training.get("learning_rate"), training.get("lr_schedule", "constant"),
@@ -195,9 +195,9 @@ def _progress_pictures(gan, config, directory, log_dir):
     """The callback that draws the run's progress: translations of 8 fixed held-out
     images per domain for a translator, a fixed latent batch otherwise."""
     source = config["data"]["source"]
-    if hasattr(gan, "translate"):
-        shape = dict(image_size=config["data"].get("image_size"),
-                     channels=config["data"].get("channels"))
+    if gan.kind == TRANSLATOR:
+        size, _, channels = zoo.image_shape_of(config)
+        shape = dict(image_size=size, channels=channels)
         try:
             images_a, images_b = data.load_unpaired_arrays(source, split="test", **shape)
         except ValueError:  # streamed (TFDS) or without test folders: the first train images
@@ -226,7 +226,7 @@ def check_data_fits(dataset, gan, name):
     """Refuse data whose samples' shape or dtype the GAN cannot train on, before training."""
     spec = dataset.element_spec
     # A translator trains on (domain A, domain B) pairs; a GAN on samples or (samples, labels).
-    domains = spec if hasattr(gan, "translate") and isinstance(spec, tuple) else (spec,)
+    domains = spec if gan.kind == TRANSLATOR and isinstance(spec, tuple) else (spec,)
     for domain in domains:
         samples = domain[0] if isinstance(domain, tuple) else domain
         problem = describe_mismatch(samples.shape[1:], samples.dtype, gan.data_shape)

@@ -7,7 +7,7 @@ before any training starts.
 import re
 
 from ganzoo.gans import get_variant
-from ganzoo.gans.optimizers import SCHEDULES
+from ganzoo.gans.learning_rates import SCHEDULES
 
 NUMBER = (int, float)
 # Allowed keys of an entry, per section; None marks a free-form mapping (variant
@@ -18,8 +18,9 @@ SCHEMA = {
     "paper": str,
     "variant": str,
     "model": None,
-    "data": {"source": str, "image_size": int, "batch_size": int, "channels": int,
-             "split": str, "num_examples": int, "bad_files": str},
+    # image size and channels come from model: image_shape (or an image data_shape)
+    "data": {"source": str, "batch_size": int, "split": str, "num_examples": int,
+             "bad_files": str},
     "training": {"epochs": int, "seed": int, "steps_per_execution": int,
                  "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
     # how `ganzoo eval` measures the entry, and how close a retrained run must come
@@ -47,6 +48,7 @@ def validate(config, source="config"):
     for key in REQUIRED:
         if key not in config:
             raise ValueError(f"{source}: missing required key {key!r}.")
+    _check_stated_once(config, source)
     _check_keys(config, SCHEMA, source)
     for section, keys in REQUIRED_IN.items():
         for key in keys:
@@ -59,7 +61,6 @@ def validate(config, source="config"):
     if not isinstance(config["model"], dict):
         raise ValueError(f"{source}: 'model' must be a mapping of variant arguments.")
     _check_training(config["training"], source)
-    _check_image_size(config, source)
     _check_export(config.get("export", {}), source)
     _check_pretrained(config.get("pretrained"), source)
     return config
@@ -96,18 +97,15 @@ def _check_training(training, source):
                          f"epochs ({training['epochs']}).")
 
 
-def _check_image_size(config, source):
-    # The networks are built for model.image_shape; data must come at that size.
-    shape = config["model"].get("image_shape")
-    size = config["data"].get("image_size")
-    if shape is not None and size is not None and list(shape[:2]) != [size, size]:
-        raise ValueError(f"{source}: data: image_size {size} does not match model: "
-                         f"image_shape {list(shape)}; the networks make {shape[0]}x{shape[1]} "
-                         "images.")
-    channels = config["data"].get("channels")
-    if shape is not None and channels is not None and shape[-1] != channels:
-        raise ValueError(f"{source}: data: channels {channels} does not match model: "
-                         f"image_shape {list(shape)}.")
+def _check_stated_once(config, source):
+    # The networks are built for model: image_shape; the data is loaded at that size.
+    data = config.get("data")
+    for key in ("image_size", "channels"):
+        if isinstance(data, dict) and key in data:
+            raise ValueError(f"{source}: data: {key!r} is not a data key: an entry states its "
+                             "image size and channels once, in model: image_shape (or "
+                             "data_shape), e.g. image_shape: [32, 32, 1]; the data is loaded "
+                             "at that size.")
 
 
 def _check_export(export, source):

@@ -8,16 +8,18 @@ import difflib
 import functools
 import inspect
 from importlib import resources
-
 from pathlib import Path
 
+import keras
+import numpy as np
 import yaml
 
 from ganzoo import data
-from ganzoo import pretrained as pretrained_weights
-from ganzoo.gans import get_variant
+from ganzoo.gans import TRANSLATOR, get_variant
 from ganzoo.gans.adversarial import AdversarialModel
-from ganzoo.zoo_schema import validate
+from ganzoo.zoo import pretrained as pretrained_weights
+from ganzoo.zoo.schema import validate
+
 
 def list_entries():
     """Names of all zoo entries, sorted."""
@@ -35,35 +37,75 @@ def get_entry(name):
     return yaml.safe_load(entries[name].read_text())
 
 
-def build_gan(config):
-    """An untrained GAN of the entry's variant and model arguments."""
+def build_gan(config, seed=None):
+    """An untrained GAN of the entry's variant and model arguments.
+
+    Args:
+        config: a validated entry.
+        seed: the training seed. It seeds the networks' initial weights and gives the
+            training noise its seed (`noise_seed_of`); None leaves both to Keras' and
+            NumPy's global state.
+    """
     variant = get_variant(config["variant"])
-    # a variant forwards **kwargs to its bases (seed, loss ...), which take them
-    accepted = set().union(*(_arguments_of(cls) for cls in variant.__mro__
-                             if issubclass(cls, AdversarialModel)))
+    accepted = yaml_arguments(variant)
     for key in config["model"]:
         if key not in accepted:
             raise ValueError(f"{config['name']}: model argument {key!r} is not an argument of "
-                             f"{variant.__name__}; it takes {sorted(accepted)}.")
+                             f"{variant.__name__} that a zoo entry can give; it takes "
+                             f"{sorted(accepted)}.")
+    arguments = dict(config["model"])
+    if seed is not None:
+        keras.utils.set_random_seed(seed)  # the initial weights
+        arguments.setdefault("seed", noise_seed_of(seed))
     try:
-        return variant(**config["model"])
+        return variant(**arguments)
     except (ValueError, TypeError) as error:  # e.g. an image size the networks cannot make
         raise ValueError(f"{config['name']}: model: {error}") from None
 
 
-def _arguments_of(cls):
-    # Networks are objects, not YAML.
+def noise_seed_of(seed):
+    """The training-noise seed that a training seed gives.
+
+    The first draw of NumPy's legacy generator seeded with `seed`: what a GAN built
+    right after `keras.utils.set_random_seed(seed)` drew for itself, so the shipped
+    weights, trained that way, are reproduced exactly.
+    """
+    return int(np.random.RandomState(seed).randint(0, 2**31 - 1))
+
+
+def yaml_arguments(variant):
+    """The constructor arguments of `variant` that a zoo entry may give: all of its own
+    and its bases' (a variant forwards **kwargs to them: seed, loss ...) except the
+    ones that take Keras models (`network_arguments`)."""
     named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    parameters = inspect.signature(cls.__init__).parameters.values()
-    return {p.name for p in parameters if p.kind in named and p.name != "self"
-            and not p.name.startswith(("generator", "discriminator"))}
+    return {p.name for cls in variant.__mro__ if issubclass(cls, AdversarialModel)
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.kind in named and p.name != "self"} - set(variant.network_arguments)
+
+
+def image_shape_of(config):
+    """The entry's image shape `(size, size, channels)` from its model arguments (the one
+    place an entry states it), or None for non-image data such as 2D points."""
+    model = config["model"]
+    shape = model.get("image_shape") or model.get("data_shape")
+    return tuple(shape) if shape is not None and len(shape) == 3 else None
+
+
+def data_arguments(config):
+    """The keyword arguments of the entry's data loader: its `data:` section, with the
+    image size and channels of the model's image shape."""
+    arguments = dict(config["data"])
+    shape = image_shape_of(config)
+    if shape is not None:
+        arguments["image_size"], arguments["channels"] = shape[0], shape[2]
+    return arguments
 
 
 def load_dataset(config, seed):
     """The entry's training data: unpaired `(images_a, images_b)` batches for a
     translator (CycleGAN), batches of samples otherwise."""
-    translator = hasattr(get_variant(config["variant"]), "translate")
-    return (data.load_unpaired if translator else data.load)(**config["data"], seed=seed)
+    translator = get_variant(config["variant"]).kind == TRANSLATOR
+    return (data.load_unpaired if translator else data.load)(**data_arguments(config), seed=seed)
 
 
 def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):

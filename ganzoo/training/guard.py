@@ -19,9 +19,9 @@ import math
 import keras
 import tensorflow as tf
 
-from ganzoo.checkpoints import CheckpointStore, float_variables, nonfinite_variables
+from ganzoo.training.checkpoints import CheckpointStore, float_variables, nonfinite_variables
 from ganzoo.errors import DivergenceError
-from ganzoo.schedules import set_learning_rate_scale
+from ganzoo.gans.learning_rates import set_learning_rate_scale
 
 logger = logging.getLogger(__name__)
 

@@ -14,11 +14,12 @@ from urllib.parse import urlparse
 import numpy as np
 
 from ganzoo.files import sha256_of
+from ganzoo.gans import TRANSLATOR
 
 
 def inference_networks(gan):
     """{name: keras.Model} of the networks a ready GAN needs: its generator(s)."""
-    if hasattr(gan, "translate"):
+    if gan.kind == TRANSLATOR:
         return {"generator_ab": gan.generator_ab, "generator_ba": gan.generator_ba}
     return {"generator": gan.generator}
 

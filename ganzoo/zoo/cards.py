@@ -25,10 +25,11 @@ def _schedule(config):
 
 
 def _data(config):
-    data = config["data"]
-    size = data.get("image_size")
+    from ganzoo.zoo.entries import image_shape_of
+
+    data, shape = config["data"], image_shape_of(config)
     split = f", {data['split']} split" if "split" in data else ""
-    return f"{data['source']}{split}, " + (f"{size}x{size}" if size else "2D points")
+    return f"{data['source']}{split}, " + (f"{shape[0]}x{shape[1]}" if shape else "2D points")
 
 
 def render_card(config, picture=None):
