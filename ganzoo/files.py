@@ -17,7 +17,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ganzoo.errors import StorageError
+from ganzoo.errors import RunFolderError, StorageError
 
 TEMP_PREFIX = ".tmp-"
 
@@ -137,6 +137,33 @@ def check_writable(folder, what):
         probe = temporary_sibling(folder / "write-test")
         probe.write_bytes(b"ok")
         probe.unlink()
+
+
+@contextlib.contextmanager
+def exclusive_lock(path, in_use_message):
+    """Hold an exclusive lock on the file `path` (created if missing) for the block.
+
+    The operating system's lock (flock) belongs to the open file: it ends with the
+    process, so a crashed or killed holder never leaves it stuck. A second holder
+    gets `RunFolderError(in_use_message)` at once, with the holder's process id.
+    """
+    import fcntl
+
+    with open(path, "a+") as stream:
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.seek(0)
+            holder = stream.read().strip() or "unknown"
+            raise RunFolderError(f"{in_use_message} (process {holder}).") from None
+        stream.seek(0)
+        stream.truncate()
+        stream.write(str(os.getpid()))
+        stream.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(stream, fcntl.LOCK_UN)
 
 
 def sha256_of(path):

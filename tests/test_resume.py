@@ -16,6 +16,7 @@ import yaml
 from ganzoo import errors
 from ganzoo.training.checkpoints import CheckpointStore
 from ganzoo.training import steps_per_call, train
+from ganzoo.training.trainer import LOCK_FILE
 
 # 1437 digits train images in batches of 32: 44 steps per epoch.
 STEPS_PER_EPOCH = 44
@@ -147,3 +148,32 @@ def test_a_finished_run_is_not_trained_again(tmp_path):
                                                          (50, 22, 22), (10, 23, 1)])
 def test_steps_per_call_divides_the_epoch(requested, steps, expected):
     assert steps_per_call(requested, steps) == expected
+
+
+HOLD_THE_LOCK = """
+import sys
+from ganzoo.files import exclusive_lock
+with exclusive_lock(sys.argv[1], "held"):
+    print("held", flush=True)
+    sys.stdin.read()  # until the test kills this process
+"""
+
+
+def test_a_second_training_into_the_same_folder_is_refused_and_a_killed_holder_frees_it(
+        tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_LOCK, str(run_dir / LOCK_FILE)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(errors.RunFolderError,
+                           match=rf"{run_dir} is in use by another training.*--run-dir "
+                                 rf"\(process {holder.pid}\)"):
+            train(tiny_config(epochs=1), run_dir, verbose=0)
+        assert sorted(path.name for path in run_dir.iterdir()) == [LOCK_FILE]  # nothing written
+    finally:
+        holder.kill()  # a crash: the lock must not outlive the process
+        holder.wait()
+    gan = train(tiny_config(epochs=1), run_dir, verbose=0)
+    assert gan.generator_steps == STEPS_PER_EPOCH

@@ -43,7 +43,7 @@ def test_every_entry_builds_a_gan_for_its_data(name):
 @pytest.mark.parametrize("name", PRETRAINED)
 def test_shipped_weights_load_offline_match_their_sha256_and_generate_in_range(name):
     record = zoo.get_entry(name)["pretrained"]
-    path = zoo._weights_path(name, record, cache_dir=None)
+    path = zoo.entries._weights_path(name, record, cache_dir=None)
     assert pretrained.sha256_of(path) == record["sha256"]
     gan = zoo.load(name)
     if isinstance(gan, ganzoo.CycleGAN):
@@ -113,6 +113,12 @@ def _valid_entry():
     (lambda c: c.update(pretrained={"file": "w.npz", "sha256": "0" * 64}),
      "pretrained: missing required key 'metrics'"),
     (lambda c: c.update(evaluation={"num": "all"}), "evaluation: 'num' must be int"),
+    (lambda c: c["evaluation"]["tolerance"].pop("kid"),
+     r"evaluation: tolerance: no tolerance for \['kid'\]: every metric in pretrained: metrics"),
+    (lambda c: c.pop("evaluation"), r"no tolerance for \['fid', 'kid', 'is'"),
+    (lambda c: c["evaluation"]["tolerance"].update(lpips=0.1),
+     r"evaluation: tolerance: \['lpips'\] not in pretrained: metrics"),
+    (lambda c: c["evaluation"]["tolerance"].update(fid=-1.0), "'fid' must be a number >= 0"),
     (lambda c: c.update(variant="CycleGan"), "variant: Unknown GAN variant 'CycleGan'"),
 ])
 def test_bad_configs_are_rejected_naming_the_key(mutate, message):
@@ -142,3 +148,12 @@ def test_cyclegan_entries_take_cyclegan_arguments_only():
     config["model"]["latent_dim"] = 8
     with pytest.raises(ValueError, match="model argument .latent_dim. is not an argument of CycleGAN"):
         zoo.build_gan(config)
+
+
+def test_reproduce_passes_no_metric_without_a_tolerance():
+    from scripts.zoo_pretrained import verdict
+
+    assert verdict(7.5, 9.9, 2.5) == "yes"
+    assert verdict(7.5, 10.1, 2.5) == "NO"
+    assert verdict(7.5, 7.5, None) == "NO (no tolerance)"
+    assert verdict(7.5, None, 2.5) == "NO (not measured)"

@@ -24,6 +24,7 @@ at the end: Keras' multi-worker pattern, since every worker must take part in ea
 save).
 """
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -37,7 +38,7 @@ import yaml
 
 from ganzoo import data, runs, zoo
 from ganzoo.errors import DataError, DivergenceError, RunFolderError
-from ganzoo.files import check_writable, write_text
+from ganzoo.files import check_writable, exclusive_lock, write_text
 from ganzoo.gans import TRANSLATOR
 from ganzoo.gans.input_checks import describe_mismatch
 from ganzoo.gans.learning_rates import set_learning_rate_scale
@@ -48,6 +49,8 @@ from ganzoo.training.distribute import is_chief, make_strategy, precision_policy
 from ganzoo.training.guard import DivergenceGuard
 
 DEFAULT_CHECKPOINT_EVERY = 200
+# Held (flock) by the process training into the folder; the OS releases it on exit.
+LOCK_FILE = ".train.lock"
 
 
 def make_dataset(config, seed):
@@ -145,50 +148,52 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
                 steps_per_execution=steps_per_call(training.get("steps_per_execution", 1),
                                                    steps_per_epoch))
 
-    # Only now, with data and model known to fit, is the run folder touched.
-    _claim(run_dir, store, config, overwrite, resuming)
-    config_hash = _hash(config)
-    checkpoint = store.latest()
-    lr_scale = _resume(gan, store, checkpoint, config_hash, run_dir) if checkpoint else 1.0
-    if guard_callback is not None:
-        guard_callback.lr_scale = lr_scale
+    # Only now, with data and model known to fit, is the run folder touched; one
+    # training at a time: a second process would mix its checkpoints into this one's.
+    with _exclusive(run_dir):
+        _claim(run_dir, store, config, overwrite, resuming)
+        config_hash = _hash(config)
+        checkpoint = store.latest()
+        lr_scale = _resume(gan, store, checkpoint, config_hash, run_dir) if checkpoint else 1.0
+        if guard_callback is not None:
+            guard_callback.lr_scale = lr_scale
 
-    def describe(model):
-        epoch, batch = divmod(model.generator_steps, steps_per_epoch)
-        return {"epoch": epoch, "batch": batch, "steps_per_epoch": steps_per_epoch,
-                "config_sha256": config_hash, "data_seed": training["seed"],
-                "noise_seed": model.seed, "deterministic": deterministic,
-                "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale}
+        def describe(model):
+            epoch, batch = divmod(model.generator_steps, steps_per_epoch)
+            return {"epoch": epoch, "batch": batch, "steps_per_epoch": steps_per_epoch,
+                    "config_sha256": config_hash, "data_seed": training["seed"],
+                    "noise_seed": model.seed, "deterministic": deterministic,
+                    "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale}
 
-    if checkpoint is None:
-        store.save(gan, describe(gan))
-    log_dir = run_dir / "logs"
-    all_callbacks = [
-        *([guard_callback] if guard_callback else []),
-        PeriodicCheckpoint(store, checkpoint_every, describe, guard=guard_callback),
-        _progress_pictures(gan, config, run_dir / "samples", log_dir),
-        keras.callbacks.TensorBoard(log_dir), *callbacks]
+        if checkpoint is None:
+            store.save(gan, describe(gan))
+        log_dir = run_dir / "logs"
+        all_callbacks = [
+            *([guard_callback] if guard_callback else []),
+            PeriodicCheckpoint(store, checkpoint_every, describe, guard=guard_callback),
+            _progress_pictures(gan, config, run_dir / "samples", log_dir),
+            keras.callbacks.TensorBoard(log_dir), *callbacks]
 
-    start = time.perf_counter()
-    history = _fit_to_end(gan, config, steps_per_epoch, all_callbacks, verbose, guard_callback)
-    wall_time = time.perf_counter() - start
-    if guard_callback is not None and guard_callback.failure:
-        raise DivergenceError(guard_callback.failure)
+        start = time.perf_counter()
+        history = _fit_to_end(gan, config, steps_per_epoch, all_callbacks, verbose, guard_callback)
+        wall_time = time.perf_counter() - start
+        if guard_callback is not None and guard_callback.failure:
+            raise DivergenceError(guard_callback.failure)
 
-    batch_size = config["data"]["batch_size"]
-    runs.save_run(gan, run_dir, config, metadata={
-        "seed": training["seed"],
-        "epochs": training["epochs"],
-        "images_seen": gan.generator_steps * batch_size,
-        "wall_time_s": round(wall_time, 2),
-        "resumed_from_step": checkpoint.step if checkpoint else None,
-        "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale,
-        "divergence_events": guard_callback.events if guard_callback else [],
-        "final_losses": {key: values[-1] for key, values in history.history.items()},
-        "strategy": strategy_name(strategy), "replicas": strategy.num_replicas_in_sync,
-        "mixed_precision": mixed_precision,
-    })
-    return gan
+        batch_size = config["data"]["batch_size"]
+        runs.save_run(gan, run_dir, config, metadata={
+            "seed": training["seed"],
+            "epochs": training["epochs"],
+            "images_seen": gan.generator_steps * batch_size,
+            "wall_time_s": round(wall_time, 2),
+            "resumed_from_step": checkpoint.step if checkpoint else None,
+            "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale,
+            "divergence_events": guard_callback.events if guard_callback else [],
+            "final_losses": {key: values[-1] for key, values in history.history.items()},
+            "strategy": strategy_name(strategy), "replicas": strategy.num_replicas_in_sync,
+            "mixed_precision": mixed_precision,
+        })
+        return gan
 
 
 def _progress_pictures(gan, config, directory, log_dir):
@@ -261,8 +266,10 @@ def _existing_run(run_dir, store, config, overwrite, resume):
     """
     if run_dir.exists() and not run_dir.is_dir():
         raise FileExistsError(f"{run_dir} is a file, not a run folder; choose another --run-dir.")
-    if not run_dir.is_dir() or not any(run_dir.iterdir()) or overwrite:
+    if not run_dir.is_dir() or overwrite:
         return False
+    if not any(path.name != LOCK_FILE for path in run_dir.iterdir()):
+        return False  # empty, or another training has only just claimed it (see _exclusive)
     if runs.is_finished(run_dir):
         raise FileExistsError(f"Run folder {run_dir} holds a finished run; choose another "
                               "--run-dir or pass --overwrite to replace it.")
@@ -277,9 +284,19 @@ def _existing_run(run_dir, store, config, overwrite, resume):
     return True
 
 
-def _claim(run_dir, store, config, overwrite, resuming):
-    """Make `run_dir` ready: writable, cleared with `overwrite`, its config recorded."""
+@contextlib.contextmanager
+def _exclusive(run_dir):
+    """Hold the run folder for this process while the block runs (see `exclusive_lock`)."""
     check_writable(run_dir, f"the run folder {run_dir}")
+    with exclusive_lock(run_dir / LOCK_FILE,
+                        f"Run folder {run_dir} is in use by another training; wait for it to "
+                        "end (then the same command resumes or refuses a finished run), or "
+                        "choose another --run-dir"):
+        yield
+
+
+def _claim(run_dir, store, config, overwrite, resuming):
+    """Make `run_dir` ready: cleared with `overwrite`, its config recorded."""
     if resuming:
         if store.latest() is None:
             raise RunFolderError(f"None of the checkpoints in {store.directory} is usable (see "

@@ -50,12 +50,10 @@ def render_card(config, picture=None):
               f"`{record['sha256']}`",
               f"- Reproduce: `{record['command']}`", "",
               "## Metrics (`ganzoo eval`)", "",
-              "| metric | value |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in record["metrics"].items()]
-    tolerance = (config.get("evaluation") or {}).get("tolerance")
-    if tolerance:
-        lines += ["", "A retrained run lands within: " + ", ".join(
-            f"{key} +-{value}" for key, value in tolerance.items()) + "."]
+              "| metric | value | a retrained run lands within |", "|---|---|---|"]
+    tolerance = config["evaluation"]["tolerance"]  # one per metric (schema)
+    lines += [f"| {key} | {value} | +-{tolerance[key]} |"
+              for key, value in record["metrics"].items()]
     if picture:
         lines += ["", f"![samples of {config['name']}]({picture})"]
     return "\n".join(lines) + "\n"

@@ -23,7 +23,9 @@ SCHEMA = {
              "bad_files": str},
     "training": {"epochs": int, "seed": int, "steps_per_execution": int,
                  "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
-    # how `ganzoo eval` measures the entry, and how close a retrained run must come
+    # how `ganzoo eval` measures the entry, and how far from each metric on the card a
+    # retrained run may land (`scripts/zoo_pretrained.py reproduce`); measuring the
+    # shipped weights again is held much closer (tests/test_zoo_quality.py)
     "evaluation": {"num": int, "seed": int, "tolerance": None},
     # what `ganzoo-export ENTRY` produces by default
     "export": {"formats": list, "quantize": list},
@@ -63,6 +65,7 @@ def validate(config, source="config"):
     _check_training(config["training"], source)
     _check_export(config.get("export", {}), source)
     _check_pretrained(config.get("pretrained"), source)
+    _check_tolerance(config, source)
     return config
 
 
@@ -128,3 +131,27 @@ def _check_pretrained(pretrained, source):
     if not isinstance(pretrained["metrics"], dict) or not pretrained["metrics"]:
         raise ValueError(f"{source}: pretrained: metrics must map metric names to the values "
                          "measured on the weights.")
+
+
+def _check_tolerance(config, source):
+    # every metric on the card states how far a retrained run may land, and only those
+    tolerance = (config.get("evaluation") or {}).get("tolerance", {})
+    if not isinstance(tolerance, dict):
+        raise ValueError(f"{source}: evaluation: tolerance must map metric names to numbers; "
+                         f"got {tolerance!r}.")
+    for key, value in tolerance.items():
+        if not isinstance(value, NUMBER) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{source}: evaluation: tolerance: {key!r} must be a number >= 0; "
+                             f"got {value!r}.")
+    if config.get("pretrained") is None:
+        return
+    recorded = config["pretrained"]["metrics"]
+    missing = [key for key in recorded if key not in tolerance]
+    if missing:
+        raise ValueError(f"{source}: evaluation: tolerance: no tolerance for {missing}: every "
+                         "metric in pretrained: metrics needs one, how far a retrained run may "
+                         f"land from it (0 for an exact count), e.g. {{{missing[0]}: 0.1}}.")
+    extra = [key for key in tolerance if key not in recorded]
+    if extra:
+        raise ValueError(f"{source}: evaluation: tolerance: {extra} not in pretrained: "
+                         f"metrics; the card records {list(recorded)}.")
