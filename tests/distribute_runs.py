@@ -112,10 +112,18 @@ def weight_vector(gan):
                            for net in networks(gan) for w in net.weights])
 
 
+def trainable_mask(gan):
+    """Which entries of `weight_vector` the optimizers update (moving statistics move
+    without them, in every forward pass in training mode)."""
+    return np.concatenate([np.full(int(np.prod(w.shape)), w.trainable)
+                           for net in networks(gan) for w in net.weights])
+
+
 def train(cls, kwargs, strategy=None, steps=STEPS, seed=0, sgd=0.05):
     """Build, compile (inside the strategy's scope) and fit `steps` steps.
 
-    Returns (gan, {"weights": vector, "logs/<name>": per-step logged values,
+    Returns (gan, {"weights": vector, "initial_weights": the same before `fit`,
+    "trainable": `trainable_mask`, "logs/<name>": per-step logged values,
     "history/<name>": the epoch's logged value}).
 
     `sgd`: the learning rate of plain SGD for both sides, or None for the variant's
@@ -132,13 +140,15 @@ def train(cls, kwargs, strategy=None, steps=STEPS, seed=0, sgd=0.05):
         optimizers = (dict(g_optimizer=keras.optimizers.SGD(sgd),
                            d_optimizer=keras.optimizers.SGD(sgd)) if sgd else {})
         gan.compile(**optimizers)
+    initial = weight_vector(gan)
     step_logs = []
     record = keras.callbacks.LambdaCallback(
         on_train_batch_end=lambda batch, logs: step_logs.append(
             {key: float(value) for key, value in logs.items()}))
     history = gan.fit(dataset_for(gan, steps), epochs=1, verbose=0, shuffle=False,
                       callbacks=[record]).history
-    result = {"weights": weight_vector(gan)}
+    result = {"weights": weight_vector(gan), "initial_weights": initial,
+              "trainable": trainable_mask(gan)}
     for key in step_logs[0]:
         result[f"logs/{key}"] = np.array([logs[key] for logs in step_logs])
         result[f"history/{key}"] = np.array(history[key])

@@ -1,5 +1,7 @@
 """Kernel Inception Distance (KID; Binkowski et al. 2018): unbiased MMD^2, cubic polynomial kernel."""
 
+import warnings
+
 import numpy as np
 
 from ganzoo.metrics.frechet import check_feature_pair
@@ -29,7 +31,10 @@ def kid(feats_a, feats_b, num_subsets=100, subset_size=1000, seed=0):
 
     Binkowski et al. 2018, "Demystifying MMD GANs", arXiv:1801.01401. Each subset
     draws `min(subset_size, N, M)` rows of each set without replacement, as the
-    reference implementation does.
+    reference implementation does. The std is the spread of one estimate on that many
+    rows: a subset that is a whole set leaves that set's sampling out of it, and when
+    it is both whole sets (N = M <= subset_size) every estimate is the same and the
+    std is 0 (up to rounding), which `kid` warns about.
 
     Args:
         feats_a, feats_b: features, arrays of shape (N, D) and (M, D), at least 2 rows each.
@@ -47,7 +52,14 @@ def kid(feats_a, feats_b, num_subsets=100, subset_size=1000, seed=0):
     if num_subsets < 1 or subset_size < 2:
         raise ValueError(f"need num_subsets >= 1 and subset_size >= 2; got {num_subsets}, "
                          f"{subset_size}.")
-    size = min(subset_size, len(feats_a), len(feats_b))
+    size = kid_subset_size(len(feats_a), len(feats_b), subset_size)
+    if size == len(feats_a) == len(feats_b):
+        smaller = f" (e.g. subset_size={size // 2})" if size >= 4 else ""
+        warnings.warn(
+            f"KID: the subset size is {size}, all the rows of both sets, so every subset "
+            f"is the whole of both and the std over subsets is 0 (up to rounding), not a "
+            f"spread. For one, pass a smaller subset_size{smaller} or more samples.",
+            stacklevel=2)
     rng = np.random.default_rng(seed)
     estimates = np.array([
         mmd2_unbiased(feats_a[rng.choice(len(feats_a), size, replace=False)],

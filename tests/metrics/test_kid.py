@@ -1,6 +1,7 @@
 """KID: the unbiased MMD^2 estimator with the cubic polynomial kernel."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -53,3 +54,15 @@ def test_bad_inputs_are_value_errors():
         kid(np.zeros((5, 2)), np.zeros((5, 3)))
     with pytest.raises(ValueError, match="num_subsets"):
         kid(np.zeros((5, 2)), np.zeros((5, 2)), num_subsets=0)
+
+
+def test_subsets_that_are_both_whole_sets_warn_that_the_std_is_no_spread():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(200, 4)), rng.normal(size=(200, 4)) + 0.2
+    with pytest.warns(UserWarning, match="std over subsets is 0 .*subset_size=100"):
+        mean, std = kid(a, b, num_subsets=10)  # the default subset size, 1000, caps to 200
+    assert std == pytest.approx(0.0, abs=1e-12 * abs(mean))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the suggested size, or one whole set: no warning
+        assert kid(a, b, num_subsets=10, subset_size=100)[1] > 0.01 * abs(mean)
+        assert kid(a, b[:150], num_subsets=10)[1] > 0
