@@ -1,7 +1,7 @@
 """Train a zoo entry (or any entry-shaped config) into a run folder, resumably.
 
 While training, checkpoints go to `RUN/checkpoints/` every `checkpoint_every`
-generator steps (see `ganzoo.checkpoints`). Training into a folder that holds an
+generator steps (see `ganzoo.training.checkpoints`). Training into a folder that holds an
 unfinished run resumes from its newest good checkpoint, so after a crash or `kill -9`
 the same command continues where the checkpoint left off.
 
@@ -86,7 +86,7 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
             process), so results do not depend on thread timing.
         resume: continue an unfinished run found in `run_dir`; False refuses it.
         strategy: `"default"` (one device), `"mirrored"` (all local GPUs),
-            `"multiworker"` (the cluster in `TF_CONFIG`; see `ganzoo.distribute`) or
+            `"multiworker"` (the cluster in `TF_CONFIG`; see `ganzoo.training.distribute`) or
             a `tf.distribute.Strategy`. A multi-worker run does not resume.
         mixed_precision: None, `"float16"` or `"bfloat16"`: the global Keras policy
             while the GAN is built and trained (restored afterwards); float16 also

@@ -117,7 +117,7 @@ def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):
             from its recorded URL and cached); False gives a fresh, untrained GAN.
         weights: instead of the entry's own, weights from a local path or an http(s)
             or file URL (cached like `keras.utils.get_file`), written by
-            `ganzoo.pretrained.save_weights` for this entry's architecture.
+            `ganzoo.zoo.pretrained.save_weights` for this entry's architecture.
         sha256: the expected SHA-256 of `weights` (required for a URL); a mismatch
             is an error that says so.
         cache_dir: where downloads are cached (default `~/.keras`, in `ganzoo/`).
