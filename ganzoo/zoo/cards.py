@@ -8,6 +8,8 @@ were measured at and how they were made), so a card cannot drift from its entry:
 
 import yaml
 
+from ganzoo.zoo.entries import image_shape_of
+
 CARDS_DIR = "docs/zoo"
 
 
@@ -25,8 +27,6 @@ def _schedule(config):
 
 
 def _data(config):
-    from ganzoo.zoo.entries import image_shape_of
-
     data, shape = config["data"], image_shape_of(config)
     split = f", {data['split']} split" if "split" in data else ""
     return f"{data['source']}{split}, " + (f"{shape[0]}x{shape[1]}" if shape else "2D points")
