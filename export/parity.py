@@ -1,56 +1,89 @@
 """Parity: every artifact against the Keras generator on the same fixed inputs.
 
-float32 artifacts must match within 1e-4 (max abs difference) and float16 within
-1e-2. Quantized int8 artifacts cannot match element-wise; they are judged as images:
-mean abs error and PSNR over the output's value range must stay within the bounds
-below, and for grey images the digits classifier of ganzoo.metrics must agree with
-the float32 generator's classes (digits-FID against float32 is recorded). A failing artifact is recorded as failing (and refused by `export.runtime`).
+Every rule is relative to the reference's own scale, the standard deviation of the
+Keras generator's outputs on the parity inputs: an untrained generator's outputs stay
+below about 0.015, so under absolute bounds an artifact that returned zeros passed.
+float32 and float16 artifacts are held to a max abs difference. Quantized int8
+artifacts cannot match element-wise; they are judged on mean abs error and
+signal-to-noise ratio, and for grey images the digits classifier of ganzoo.metrics
+must agree with the float32 generator's classes (digits-FID against float32 is
+recorded). A failing artifact is recorded as failing (and refused by `export.runtime`).
 """
 
 import math
 
 import numpy as np
 
-MAX_ABS = {"float32": 1e-4, "float16": 1e-2}
-# Image bounds for int8 flavours, on outputs in [-1, 1] (range 2): a mean abs error
-# of 0.05 is 2.5% of the range, about 3 grey levels of 255.
-INT8_MAX_MAE = 0.05
-INT8_MIN_PSNR_DB = 25.0
+# Bounds are in units of the reference's std, set from `.venv/bin/python
+# tests/export/parity_errors.py`: every trained entry, 3 x 256 inputs, int8 calibrated
+# on 16 and on 200 inputs; the worst entry is quoted. On the same inputs a zero, a
+# constant (the reference mean) or a batch-shuffled artifact scores at best max abs
+# diff 1.42, MAE 0.56 and SNR 1.5 dB: far outside every bound.
+# float32: worst 2.9e-6 (cyclegan-digits), a 35x margin.
+# float16: worst 1.05e-2 (vanilla-grid25), a 2.9x margin.
+MAX_ABS = {"float32": 1e-4, "float16": 3e-2}
+# (max MAE, min SNR in dB), SNR = 10 log10(var(reference) / MSE). No max abs diff:
+# int8 rounding leaves a few far-off values (up to 1.04 std, vanilla-digits int8).
+# dynamic-int8: worst MAE 0.016 and SNR 31.2 dB (vanilla-grid25): 3x and 6 dB margins.
+# int8: worst MAE 0.032 and SNR 22.1 dB (vanilla-grid25): 3x and 6 dB margins.
+QUANTIZED = {"dynamic-int8": (0.05, 25.0), "int8": (0.1, 16.0)}
 # Where ganzoo.metrics is installed: share of images the digits classifier puts in the
-# same class as the float32 generator's image of the same input.
+# same class as the float32 generator's image of the same input. Measured on 256
+# inputs: worst 0.977 (dcgan-digits and vanilla-digits int8); a batch-shuffled int8
+# artifact scores 0.08 to 0.16, about chance for ten classes.
 MIN_AGREEMENT = 0.9
 PARITY_SEED = 0
 QUALITY_SEED = 2
 
 
 def compare(outputs, reference, precision, value_range=None):
-    """Parity facts of `outputs` against `reference`; `passed` applies the rule."""
+    """Parity facts of `outputs` against `reference`; `passed` applies the rule.
+
+    `value_range` (the declared output range, else the reference's) only sets the
+    recorded PSNR; the rules use the reference's std.
+    """
+    if precision not in MAX_ABS and precision not in QUANTIZED:
+        raise ValueError(f"No parity rule for precision {precision!r}; expected one of "
+                         f"{', '.join([*MAX_ABS, *QUANTIZED])}.")
     outputs = np.asarray(outputs, np.float64)
     reference = np.asarray(reference, np.float64)
     if outputs.shape != reference.shape:
-        return {"passed": False, "summary": f"output shape {outputs.shape} differs from the "
-                f"Keras generator's {reference.shape}"}
+        return _refused(f"output shape {outputs.shape} differs from the Keras generator's "
+                        f"{reference.shape}")
+    if not np.all(np.isfinite(reference)):
+        return _refused("the Keras generator's own outputs on the parity inputs are not "
+                        "finite (NaN or inf)")
+    if not np.ptp(reference) > 0:
+        return _refused("the Keras generator's outputs on the parity inputs are one "
+                        "constant, and every rule is relative to their spread; export a "
+                        "generator whose outputs depend on its input")
+    scale = float(np.std(reference))
     error = outputs - reference
-    span = (value_range[1] - value_range[0]) if value_range else float(np.ptp(reference)) or 1.0
+    span = (value_range[1] - value_range[0]) if value_range else float(np.ptp(reference))
     mse = float(np.mean(error ** 2))
     facts = {"max_abs_diff": float(np.max(np.abs(error))),
              "mean_abs_error": float(np.mean(np.abs(error))),
              # None for identical outputs: JSON has no infinity.
              "psnr_db": None if mse == 0 else 10 * math.log10(span ** 2 / mse),
+             "reference_std": scale,
+             "snr_db": None if mse == 0 else 10 * math.log10(scale ** 2 / mse),
              "finite": bool(np.all(np.isfinite(outputs)))}
+    facts["relative_max_abs_diff"] = facts["max_abs_diff"] / scale
+    facts["relative_mae"] = facts["mean_abs_error"] / scale
     if precision in MAX_ABS:
         bound = MAX_ABS[precision]
-        facts["rule"] = f"max abs diff <= {bound:g}"
-        facts["passed"] = facts["finite"] and facts["max_abs_diff"] <= bound
+        facts["rule"] = f"max abs diff <= {bound:g} std"
+        facts["passed"] = facts["finite"] and facts["relative_max_abs_diff"] <= bound
     else:
-        mae_bound = INT8_MAX_MAE * span / 2
-        facts["rule"] = f"mean abs error <= {mae_bound:g} and PSNR >= {INT8_MIN_PSNR_DB:g} dB"
-        facts["passed"] = (facts["finite"] and facts["mean_abs_error"] <= mae_bound
-                           and _psnr(facts) >= INT8_MIN_PSNR_DB)
-    psnr = "inf" if facts["psnr_db"] is None else f"{facts['psnr_db']:.1f}"
+        max_mae, min_snr = QUANTIZED[precision]
+        facts["rule"] = f"MAE <= {max_mae:g} std and SNR >= {min_snr:g} dB"
+        facts["passed"] = (facts["finite"] and facts["relative_mae"] <= max_mae
+                           and _db(facts["snr_db"]) >= min_snr)
     facts["summary"] = (f"{'pass' if facts['passed'] else 'FAIL'}: max abs diff "
-                        f"{facts['max_abs_diff']:.2e}, MAE {facts['mean_abs_error']:.2e}, "
-                        f"PSNR {psnr} dB ({facts['rule']})")
+                        f"{facts['max_abs_diff']:.2e} ({facts['relative_max_abs_diff']:.2g} "
+                        f"std), MAE {facts['mean_abs_error']:.2e} "
+                        f"({facts['relative_mae']:.2g} std), SNR {_text(facts['snr_db'])} dB; "
+                        f"rule: {facts['rule']}, std {scale:.3g} of the Keras outputs")
     return facts
 
 
@@ -78,8 +111,16 @@ def digits_agreement(generator, inputs, reference):
             "passed": agreement >= MIN_AGREEMENT}
 
 
-def _psnr(facts):
-    return math.inf if facts["psnr_db"] is None else facts["psnr_db"]
+def _refused(reason):
+    return {"passed": False, "summary": f"FAIL: {reason}"}
+
+
+def _db(value):
+    return math.inf if value is None else value
+
+
+def _text(db):
+    return "inf" if db is None else f"{db:.1f}"
 
 
 def check_artifact(generator, inputs, reference, precision, value_range=None):
@@ -87,5 +128,5 @@ def check_artifact(generator, inputs, reference, precision, value_range=None):
     try:
         outputs = generator(inputs)
     except Exception as error:  # a runtime that cannot run the file is a failure too
-        return {"passed": False, "summary": f"FAIL: the runtime could not run it: {error}"}
+        return _refused(f"the runtime could not run it: {error}")
     return compare(outputs, reference, precision, value_range)

@@ -7,12 +7,14 @@ import pytest
 import ganzoo
 from export import latency, parity
 from export.cli import main
+from export_cases import spread
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     gan = ganzoo.DCGAN(image_shape=(8, 8, 1), latent_dim=8, base_filters=8, seed=0)
     gan.compile()
+    spread(gan.generator)
     return ganzoo.runs.save_run(gan, tmp_path_factory.mktemp("runs") / "tiny",
                                 config={"name": "tiny-dcgan"}, metadata={"epochs": 0})
 

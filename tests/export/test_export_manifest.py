@@ -35,8 +35,15 @@ def test_unbounded_outputs_have_no_declared_range():
     assert manifest["output"]["range"] is None
 
 
+def test_an_entry_export_records_its_trained_source():
+    _, _, manifest = exported("dcgan-digits")
+    assert manifest["source"] == {"type": "entry", "entry": "dcgan-digits", "trained": True,
+                                  "data": "digits"}
+
+
 def test_translator_manifest_records_real_images_as_inputs():
-    _, _, manifest = exported("resnet-translator")
+    _, _, manifest = exported("cyclegan-digits")
+    assert manifest["source"]["trained"] is True
     assert manifest["input"]["name"] == "image"
     assert manifest["input"]["distribution"]["type"] == "images"
 
