@@ -20,12 +20,12 @@ def main(argv=None):
         tflite_batch = _tflite_batch(args.tflite_batch)
         if args.threads is not None and args.threads < 1:
             raise ValueError(f"--threads must be at least 1; got {args.threads}.")
-        from export.pipeline import plan
+        from ganzoo.export.pipeline import plan
 
         _entry_defaults(args)
         plan(args.formats, args.quantize)  # bad names fail before TensorFlow starts
         _set_tensorflow_threads(args.threads)
-        from export.pipeline import export_generator
+        from ganzoo.export.pipeline import export_generator
 
         out = args.out or _default_out(args.source)
         manifest = export_generator(
@@ -145,13 +145,13 @@ def _print_report(manifest, out):
         print(f"skipped {note}")
     print(f"Manifest: {Path(out) / 'manifest.json'}")
     if "latency" in manifest:
-        from export.latency import format_console
+        from ganzoo.export.latency import format_console
 
         print()
         print(format_console(manifest["latency"]))
     if not manifest["passed"]:
         print("Some artifacts FAILED parity or conversion; they are marked failing in the "
-              "manifest and export.runtime refuses them.")
+              "manifest and ganzoo.export.runtime refuses them.")
 
 
 if __name__ == "__main__":

@@ -6,13 +6,13 @@ table says so ("8 (8 calls)"), and that time is what a device would spend.
 References: Keras `predict`, a direct Keras call and a `tf.function` of the same
 generator. All candidates take the same NumPy batch and return NumPy (the Keras
 ones convert their tensor), are warmed up, then timed one call at a time, alternating
-(see `export.runtime.measure`). The report recommends the fastest artifact that
+(see `ganzoo.export.runtime.measure`). The report recommends the fastest artifact that
 passed parity and flags quantized artifacts slower than float32 in their runtime.
 """
 
 import os
 
-from export import runtime
+from ganzoo.export import runtime
 
 SLOWER_MARGIN = 1.05
 

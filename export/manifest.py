@@ -3,7 +3,7 @@
 Beside the artifacts: the source (run folder or zoo entry, trained or not), the
 input (name, shape, distribution), the output (shape, value range), one record per
 artifact (format, quantization, size, sha256, parity) and the library versions.
-`export.runtime.verify(folder)` checks the files against it without TensorFlow.
+`ganzoo.export.runtime.verify(folder)` checks the files against it without TensorFlow.
 """
 
 import datetime
@@ -12,7 +12,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from export.runtime import MANIFEST_FILE, read_manifest, sha256_of, verify
+from ganzoo.export.runtime import MANIFEST_FILE, read_manifest, sha256_of, verify
 
 FORMAT_VERSION = 1
 LIBRARIES = ("ganzoo", "tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert",

@@ -7,7 +7,7 @@ float32 and float16 artifacts are held to a max abs difference. Quantized int8
 artifacts cannot match element-wise; they are judged on mean abs error and
 signal-to-noise ratio, and for grey images the digits classifier of ganzoo.metrics
 must agree with the float32 generator's classes (digits-FID against float32 is
-recorded). A failing artifact is recorded as failing (and refused by `export.runtime`).
+recorded). A failing artifact is recorded as failing (and refused by `ganzoo.export.runtime`).
 """
 
 import math
@@ -124,7 +124,7 @@ def _text(db):
 
 
 def check_artifact(generator, inputs, reference, precision, value_range=None):
-    """Run a loaded artifact (see export.runtime) on `inputs` and compare."""
+    """Run a loaded artifact (see ganzoo.export.runtime) on `inputs` and compare."""
     try:
         outputs = generator(inputs)
     except Exception as error:  # a runtime that cannot run the file is a failure too

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from export import manifest as manifest_lib
-from export import parity, runtime
-from export.onnx_format import DEFAULT_OPSET, check_opset, export_onnx
-from export.sources import resolve
-from export.tflite_format import (DEFAULT_BATCH, QUANTIZATIONS, check_batch, export_tflite,
+from ganzoo.export import manifest as manifest_lib
+from ganzoo.export import parity, runtime
+from ganzoo.export.onnx_format import DEFAULT_OPSET, check_opset, export_onnx
+from ganzoo.export.sources import resolve
+from ganzoo.export.tflite_format import (DEFAULT_BATCH, QUANTIZATIONS, check_batch, export_tflite,
                                   saved_model)
 
 FORMATS = ("onnx", "tflite")
@@ -60,7 +60,7 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
 
     Returns the manifest (a dict); `manifest["passed"]` is False when any artifact
     failed parity or conversion. Failing artifacts stay on disk, marked as failing,
-    so they can be inspected; `export.runtime.load` refuses them.
+    so they can be inspected; `ganzoo.export.runtime.load` refuses them.
 
     Args:
         source: a `keras.Model` generator, a run folder or a zoo entry name.
@@ -123,7 +123,7 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
     manifest["passed"] = not failures and all(r["parity"]["passed"] for r in records)
     manifest_lib.write(out_dir, manifest)
     if bench and records:
-        from export import latency
+        from ganzoo.export import latency
 
         manifest["latency"] = latency.benchmark(src, out_dir, records, batch_sizes, threads,
                                                 warmup=warmup, runs=runs)

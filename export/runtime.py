@@ -4,7 +4,7 @@ This file imports neither tensorflow nor keras, and nothing else from ganzoo, so
 can be copied alone to a phone-class board that has `numpy` and `onnxruntime` and/or
 `ai-edge-litert` (each imported only when an artifact of its format is loaded).
 
-    from export import runtime                # or `import runtime` after copying the file
+    from ganzoo.export import runtime                # or `import runtime` after copying the file
     generator = runtime.load("out/generator.onnx", threads=2)
     images = generator(z)                     # z: float32 (batch, latent_dim) -> NumPy array
     runtime.verify("out")                     # every file's sha256 against out/manifest.json

@@ -11,7 +11,7 @@ The batch size is fixed in the file (1 by default): with a dynamic batch the con
 computes every Conv2DTranspose output shape at run time, so the XNNPACK delegate cannot
 take those layers and they fall back to the builtin kernels (measured on dcgan-digits:
 float32 3x slower at batch 8, full-integer int8 2x slower at batch 1, and int8 20-50x
-slower with 2 threads on a busy CPU). `export.runtime` runs larger batches through a
+slower with 2 threads on a busy CPU). `ganzoo.export.runtime` runs larger batches through a
 fixed-batch file as repeated calls; `batch=None` keeps the batch dynamic.
 
 The converter goes through a SavedModel (Keras' ExportArchive), the path TensorFlow

@@ -23,6 +23,11 @@ def test_the_wheel_ships_configs_and_weights_that_load_from_an_installed_copy(tm
                     "-q", "-w", str(tmp_path / "wheel"), str(ROOT)], check=True,
                    capture_output=True)
     wheel = next((tmp_path / "wheel").glob("ganzoo-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    # the export stage ships inside ganzoo, and nothing but ganzoo at the top level
+    assert "ganzoo/export/runtime.py" in names
+    assert {name.split("/")[0] for name in names if "/" in name} == {
+        "ganzoo", *(name.split("/")[0] for name in names if ".dist-info/" in name)}
     installed = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(installed)
     # run from an empty folder, with only the unpacked wheel in front of sys.path

@@ -116,7 +116,7 @@ def test_translation_grid_shows_input_translation_and_reconstruction(tmp_path):
 
 
 def test_a_cyclegan_run_exports_its_a2b_generator_with_digits_as_inputs(cyclegan_run, tmp_path):
-    from export import export_generator
+    from ganzoo.export import export_generator
 
     run_dir, _ = cyclegan_run
     manifest = export_generator(run_dir, tmp_path / "export", formats="onnx,tflite",

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 import ganzoo
-from export import export_generator
+from ganzoo.export import export_generator
 
 # For the entries: small, so int8 calibration takes seconds; the bounds in
 # export/parity.py hold for 16 and for the default 200 (parity_errors.py measures

@@ -16,8 +16,8 @@ import tempfile
 import numpy as np
 
 import ganzoo
-from export import export_generator, parity, runtime
-from export.sources import resolve
+from ganzoo.export import export_generator, parity, runtime
+from ganzoo.export.sources import resolve
 from export_cases import WRONG
 
 

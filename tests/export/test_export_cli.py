@@ -5,8 +5,8 @@ import json
 import pytest
 
 import ganzoo
-from export import latency, parity
-from export.cli import main
+from ganzoo.export import latency, parity
+from ganzoo.export.cli import main
 from export_cases import spread
 
 

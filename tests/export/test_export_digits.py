@@ -5,7 +5,7 @@ the rule's edges."""
 import numpy as np
 import pytest
 
-from export import export_generator, parity, runtime
+from ganzoo.export import export_generator, parity, runtime
 from export_cases import WRONG, exported, latent_or_images, spread
 
 

@@ -4,8 +4,8 @@ import keras
 import pytest
 
 import ganzoo
-from export import export_generator
-from export.cli import main
+from ganzoo.export import export_generator
+from ganzoo.export.cli import main
 
 
 @pytest.fixture(scope="module")

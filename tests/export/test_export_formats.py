@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import ganzoo
-from export import parity, runtime
-from export.pipeline import FILE_NAMES
+from ganzoo.export import parity, runtime
+from ganzoo.export.pipeline import FILE_NAMES
 from export_cases import CASES, exported, latent_or_images, reference, spread
 
 
@@ -75,7 +75,7 @@ def test_tflite_files_have_a_fixed_batch_of_1_and_onnx_a_dynamic_one():
 @pytest.mark.parametrize("tflite_batch, runs, refused", [(None, [1, 3, 8], None),
                                                           (4, [4, 8], 6)])
 def test_tflite_batch_option(tmp_path, tflite_batch, runs, refused):
-    from export import export_generator
+    from ganzoo.export import export_generator
 
     generator = spread(ganzoo.nets.dcgan_generator(8, (8, 8, 1), base_filters=8))
     manifest = export_generator(generator, tmp_path, formats="tflite", quantize="none,int8",

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from export import runtime
+from ganzoo.export import runtime
 from export_cases import exported
 
 

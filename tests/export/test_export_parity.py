@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from export import export_generator, parity, runtime
+from ganzoo.export import export_generator, parity, runtime
 from export_cases import CASES, ENTRIES, WRONG, exported, reference
 
 PRECISIONS = [*parity.MAX_ABS, *parity.QUANTIZED]

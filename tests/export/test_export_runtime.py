@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import export
-from export import runtime
+import ganzoo.export as export
+from ganzoo.export import runtime
 from export_cases import exported
 
 # Runs in a fresh interpreter where importing tensorflow or keras is an error.
@@ -51,7 +51,7 @@ def _run(tmp_path, import_line, extra_path, inputs):
 def test_runtime_runs_without_tensorflow_or_keras(tmp_path, how):
     inputs = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
     if how == "package":
-        extra_path, import_line = Path(export.__file__).parent.parent, "from export import runtime"
+        extra_path, import_line = Path(export.__file__).parent.parent, "from ganzoo.export import runtime"
     else:  # the one file copied alone, as onto a board
         extra_path = tmp_path / "board"
         extra_path.mkdir()
@@ -64,7 +64,8 @@ def test_runtime_runs_without_tensorflow_or_keras(tmp_path, how):
 
 
 def test_importing_the_export_package_imports_no_tensorflow():
-    code = ("import sys, export, export.runtime; "
+    # ganzoo's own names load lazily, so its export stage comes without TensorFlow
+    code = ("import sys, ganzoo.export, ganzoo.export.runtime; "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, env={"PYTHONPATH": str(Path(export.__file__).parent.parent),
