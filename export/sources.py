@@ -102,7 +102,7 @@ def _from_run(run_dir, images):
               "generator_steps": metadata.get("generator_steps"),
               "epochs": metadata.get("epochs")}
     if images is None and _is_translator(model) and config.get("data"):
-        images = _images_of(config)
+        images = _images_of(config["data"]["source"], model)
     return describe(model, origin, images)
 
 
@@ -125,18 +125,17 @@ def _from_entry(name, untrained, images):
         origin = {"type": "entry", "entry": name, "trained": True,
                   "data": config["data"]["source"]}
     if images is None and _is_translator(gan.generator):
-        images = _images_of(config)
+        images = _images_of(config["data"]["source"], gan.generator)
     return describe(gan.generator, origin, images)
 
 
-def _images_of(config):
-    # A translator's export is its A -> B generator: it takes domain A images.
-    from ganzoo import zoo
+def _images_of(source, translator):
+    # A translator's export is its A -> B generator: it takes domain A images, at the
+    # size and channels of its input.
     from ganzoo.data import load_unpaired_arrays
 
-    size, _, channels = zoo.image_shape_of(config)
-    images, _ = load_unpaired_arrays(config["data"]["source"], size, split="train",
-                                     channels=channels)
+    size, _, channels = translator.input_shape[1:]
+    images, _ = load_unpaired_arrays(source, size, split="train", channels=channels)
     return images
 
 

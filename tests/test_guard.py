@@ -32,8 +32,10 @@ class PoisonWeights(keras.callbacks.Callback):
         if self.checkpoint_dir is not None:  # the good checkpoint, byte for byte
             self.snapshot = {p: p.read_bytes() for p in self.checkpoint_dir.rglob("*")
                              if p.is_file()}
-        kernel = self.model.generator.weights[0]
-        kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+        # D's logit bias: NaN reaches the loss through it on any CPU (oneDNN's ReLU may
+        # turn a NaN from a poisoned hidden kernel into 0, leaving the loss finite).
+        bias = self.model.discriminator.weights[-1]
+        bias.assign(np.full(bias.shape, np.nan, "float32"))
 
 
 def test_an_injected_nan_is_caught_and_training_recovers_at_a_lower_learning_rate(tmp_path):
