@@ -18,7 +18,7 @@ from test_resume import tiny_config
 
 
 class PoisonWeights(keras.callbacks.Callback):
-    """Sets a generator kernel to NaN once, after generator step `step`."""
+    """Sets the discriminator's logit bias to NaN once, after generator step `step`."""
 
     def __init__(self, step, checkpoint_dir=None):
         super().__init__()
