@@ -36,6 +36,16 @@ def spread(generator, std=0.6):
     return generator
 
 
+def tiny_dcgan_run(folder, config, metadata=None):
+    """A run folder of an untrained 8x8 DCGAN whose outputs spread like a trained one's."""
+    import ganzoo
+
+    gan = ganzoo.DCGAN(image_shape=(8, 8, 1), latent_dim=8, base_filters=8, seed=0)
+    gan.compile()
+    spread(gan.generator)
+    return ganzoo.runs.save_run(gan, folder, config=config, metadata=metadata)
+
+
 # family -> builder of a freshly initialised generator
 FAMILIES = {
     "dcgan": lambda: spread(ganzoo.nets.dcgan_generator(8, (8, 8, 1), base_filters=8)),

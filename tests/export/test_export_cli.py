@@ -4,19 +4,15 @@ import json
 
 import pytest
 
-import ganzoo
 from ganzoo.export import latency, parity
 from ganzoo.export.cli import main
-from export_cases import spread
+from export_cases import tiny_dcgan_run
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    gan = ganzoo.DCGAN(image_shape=(8, 8, 1), latent_dim=8, base_filters=8, seed=0)
-    gan.compile()
-    spread(gan.generator)
-    return ganzoo.runs.save_run(gan, tmp_path_factory.mktemp("runs") / "tiny",
-                                config={"name": "tiny-dcgan"}, metadata={"epochs": 0})
+    return tiny_dcgan_run(tmp_path_factory.mktemp("runs") / "tiny", {"name": "tiny-dcgan"},
+                          metadata={"epochs": 0})
 
 
 def test_export_a_run_folder_with_benchmark(tiny_run, tmp_path, capsys):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ganzoo.export import export_generator, parity, runtime
-from export_cases import WRONG, exported, latent_or_images, spread
+from export_cases import WRONG, exported, latent_or_images, tiny_dcgan_run
 
 
 def test_the_shipped_classifier_agrees_with_a_trained_int8_export():
@@ -63,13 +63,8 @@ def _fake_metrics(monkeypatch, later_class):
 
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
-    import ganzoo
-
-    gan = ganzoo.DCGAN(image_shape=(8, 8, 1), latent_dim=8, base_filters=8, seed=0)
-    gan.compile()
-    spread(gan.generator)
-    return ganzoo.runs.save_run(gan, tmp_path_factory.mktemp("runs") / "digits",
-                                config={"name": "tiny", "data": {"source": "digits"}})
+    return tiny_dcgan_run(tmp_path_factory.mktemp("runs") / "digits",
+                          {"name": "tiny", "data": {"source": "digits"}})
 
 
 @pytest.mark.parametrize("later_class, passed", [(0, True), (3, False)])
