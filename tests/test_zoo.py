@@ -173,3 +173,13 @@ def test_the_training_seed_travels_as_an_argument_not_through_global_state():
                        other.generator.get_weights()):
         np.testing.assert_array_equal(a, b)
         assert not np.array_equal(a, c) or not a.any()  # biases start at zero in both
+
+
+@pytest.mark.parametrize("name, network", [("dcgan-digits", "discriminator"),
+                                           ("cyclegan-digits", "generator_ab")])
+def test_network_arguments_cannot_come_from_yaml_and_say_so(name, network):
+    config = zoo.get_entry(name)
+    config["model"][network] = "a Keras model"
+    with pytest.raises(ValueError, match=f"model argument '{network}' is not an argument of "
+                                         r"\w+ that a zoo entry can give"):
+        zoo.build_gan(config)
