@@ -16,6 +16,7 @@ DCGAN generators; every recommendation within parity.
 
 import argparse
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def main():
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     import ganzoo
-    from export import export_generator
+    from ganzoo.export import export_generator
 
     load_before = os.getloadavg()[0]
     record = {"machine": machine(), "threads": args.threads, "batch_sizes": batch_sizes,
@@ -70,7 +71,8 @@ def main():
     record["load_average_1min"] = {"start": load_before, "end": os.getloadavg()[0]}
     header = (
         "## Export latency\n\n"
-        "`python benchmarks/export_latency.py` (each entry's shipped pretrained weights; "
+        f"`{' '.join(['python benchmarks/export_latency.py', *sys.argv[1:]])}` (each entry's "
+        "shipped pretrained weights; "
         "`--run ENTRY=RUN` exports a run folder instead)\n\n"
         f"Every zoo generator exported by `ganzoo-export` and timed in one process: warm-up, "
         f"then up to {args.runs} timed calls per candidate (fewer for slow ones, at least 20; "
@@ -88,7 +90,7 @@ def main():
 
 def _thread_sweep(folder, manifest, batch_sizes, runs, thread_counts):
     """The runtimes alone (no TensorFlow) at each thread count: where does int8 pay off?"""
-    from export import runtime
+    from ganzoo.export import runtime
 
     rows = []
     for threads in thread_counts:
@@ -111,7 +113,7 @@ def _digits(parity):
 
 
 def _section(entry, manifest, sweep):
-    from export.latency import speed_ratio, table_rows, TABLE_HEADER
+    from ganzoo.export.latency import speed_ratio, table_rows, TABLE_HEADER
 
     source = manifest["source"]
     if not source.get("trained"):

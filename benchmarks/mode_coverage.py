@@ -7,6 +7,10 @@ Cells run in parallel worker processes (one TensorFlow thread each).
 
     python benchmarks/mode_coverage.py                       # the whole table
     python benchmarks/mode_coverage.py --variants wgan-gp --datasets grid25 --seeds 0
+
+Every finished cell is appended to results/NAME/cells.jsonl; `--resume` reuses the
+cells there whose settings are identical, so an interrupted table (the whole one
+takes about an hour on 2 CPUs) continues where it stopped.
 """
 
 import argparse
@@ -20,6 +24,7 @@ import time
 from pathlib import Path
 
 from report import RESULTS, machine, markdown_table, publish
+from report import header as run_header
 
 # name -> (ganzoo class name, variant arguments beyond the shared MLP settings)
 VARIANTS = {
@@ -110,6 +115,9 @@ def main():
     parser.add_argument("--steps-per-execution", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=2, help="cells trained in parallel")
     parser.add_argument("--name", default="mode_coverage", help="results name")
+    parser.add_argument("--resume", action="store_true",
+                        help="reuse finished cells with identical settings from "
+                             "results/NAME/cells.jsonl")
     args = parser.parse_args()
 
     jobs = [{"variant": v, "dataset": d, "seed": s, "steps": args.steps,
@@ -120,20 +128,40 @@ def main():
             for d in args.datasets for v in args.variants for s in args.seeds]
     # WGAN-GP's cells cost n_critic times more: start them first, so the pool ends together.
     jobs.sort(key=lambda job: VARIANTS[job["variant"]][0] != "WGANGP")
+    cache = RESULTS / args.name / "cells.jsonl"
+    cells = reused_cells(cache, jobs) if args.resume else []
+    done = [cell["job"] for cell in cells]
+    jobs = [job for job in jobs if job not in done]
+    print(f"{len(cells)} cells reused from {cache}, {len(jobs)} to train", flush=True)
     start = time.perf_counter()
+    cache.parent.mkdir(parents=True, exist_ok=True)
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        cells = []
         for cell in pool.imap_unordered(run_cell, jobs):
             cells.append(cell)
+            with cache.open("a") as stream:
+                stream.write(json.dumps({**cell, "git_commit": run_header()["git_commit"]}) + "\n")
             print(json.dumps({k: cell[k] for k in ("variant", "dataset", "seed", "modes",
                                                    "modes_strict", "high_quality", "reverse_kl",
                                                    "wall_time_s")}), flush=True)
     total = time.perf_counter() - start
 
-    publish_table(cells, args, total)
+    publish_table(cells, args, total, reused=len(done))
 
 
-def publish_table(cells, args, total_s):
+def reused_cells(cache, jobs):
+    """The cached cells of `cache` whose settings equal one of `jobs` (the last of each)."""
+    if not cache.exists():
+        return []
+    found = {}
+    for line in cache.read_text().splitlines():
+        cell = json.loads(line)
+        job = {key: cell[key] for key in jobs[0]} if jobs and set(jobs[0]) <= set(cell) else None
+        if job in jobs:
+            found[json.dumps(job, sort_keys=True)] = {**cell, "job": job, "reused": True}
+    return list(found.values())
+
+
+def publish_table(cells, args, total_s, reused=0):
     """Print the table of `cells` and publish it under `args.name`."""
     header = ("variant", "data", "modes (mean ± std)", "min modes", ">= 20/2500 modes",
               "% high quality", "reverse KL", "median wall s")
@@ -145,7 +173,9 @@ def publish_table(cells, args, total_s):
              f"each variant's default Adam betas with learning rate {args.learning_rate or 'default'}"
              f"{' decayed linearly to 0' if args.decay else ''}, seeds {args.seeds}, "
              f"2,500 samples judged, "
-             f"{args.jobs} cells in parallel on {machine()['cpus']} CPUs; total {total_s / 60:.0f} min")
+             f"{args.jobs} cells in parallel on {machine()['cpus']} CPUs; total {total_s / 60:.0f} min"
+             + (f" for {len(cells) - reused} cells, {reused} more reused from an interrupted "
+                f"run of the same settings (`--resume`)" if reused else ""))
     print(table)
     command = " ".join(["python benchmarks/mode_coverage.py", *sys.argv[1:]])
     publish(args.name, {"setup": vars(args), "machine": machine(), "cells": cells},

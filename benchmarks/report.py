@@ -1,20 +1,69 @@
 """Shared output of the benchmark scripts: a JSON record and a README section."""
 
+import datetime
+import importlib.metadata
 import json
+import os
 import platform
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 README = HERE / "README.md"
+# Every header carries these; the others only when the script loaded them.
+CORE_PACKAGES = ("tensorflow", "keras", "numpy")
+OPTIONAL_PACKAGES = {"onnxruntime": "onnxruntime", "tf2onnx": "tf2onnx", "onnx": "onnx",
+                     "ai_edge_litert": "ai-edge-litert", "scipy": "scipy"}
 
 
 def machine():
-    import os
-
     return {"platform": platform.platform(), "processor": platform.machine(),
             "cpus": os.cpu_count(), "python": platform.python_version()}
+
+
+def _utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _git(*args):
+    result = subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True)
+    # rstrip only: porcelain lines start with a status column that may be a space
+    return result.stdout.rstrip() if result.returncode == 0 else None
+
+
+def _git_state():
+    # Taken when the script starts: a long run should name the code it ran, not what
+    # the tree holds by the time it publishes.
+    changed = _git("status", "--porcelain")
+    return {"git_commit": _git("rev-parse", "HEAD"),
+            "git_dirty": bool(changed) if changed is not None else None,
+            "git_changed_paths": sorted(line[3:] for line in changed.splitlines())
+            if changed else []}
+
+
+_STARTED = {"started_utc": _utc_now(), **_git_state()}
+
+
+def versions():
+    """Installed versions of the core libraries and of the optional ones this run loaded."""
+    names = list(CORE_PACKAGES) + [dist for module, dist in OPTIONAL_PACKAGES.items()
+                                   if module in sys.modules]
+    found = {}
+    for name in names:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def header():
+    """How a results file was made: command, code, libraries, machine and date."""
+    return {"command": ["python", *sys.argv], **_STARTED, "versions": versions(),
+            "machine": machine(), "date_utc": _utc_now()}
 
 
 def markdown_table(header, rows):
@@ -24,8 +73,9 @@ def markdown_table(header, rows):
 
 
 def publish(name, record, section_markdown):
-    """Write results/NAME.json and replace NAME's section of benchmarks/README.md."""
+    """Write results/NAME.json (with its header) and replace NAME's README section."""
     RESULTS.mkdir(exist_ok=True)
+    record = {"header": header(), **record}
     (RESULTS / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
     (RESULTS / f"{name}.md").write_text(section_markdown + "\n")
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
