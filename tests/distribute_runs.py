@@ -95,13 +95,13 @@ def dataset_for(gan, steps=STEPS, batch=GLOBAL_BATCH):
     rng = np.random.default_rng(1)
     data = lambda: rng.uniform(-1, 1, (steps * batch, *gan.data_shape)).astype("float32")  # noqa: E731
     batches = lambda x: tf.data.Dataset.from_tensor_slices(x).batch(batch, drop_remainder=True)  # noqa: E731
-    if hasattr(gan, "translate"):
+    if gan.kind == _ganzoo().gans.TRANSLATOR:
         return tf.data.Dataset.zip((batches(data()), batches(data())))
     return batches(data())
 
 
 def networks(gan):
-    if hasattr(gan, "translate"):
+    if gan.kind == _ganzoo().gans.TRANSLATOR:
         return [gan.generator_ab, gan.generator_ba, gan.discriminator_a, gan.discriminator_b]
     return [gan.generator, gan.discriminator]
 
