@@ -131,6 +131,16 @@ def spread(values, digits=0):
     return (f"{median:{f}}", f"{q1:{f}}-{q3:{f}}", f"{min(values):{f}}-{max(values):{f}}")
 
 
+def alternating_samples(labels, reps, measure):
+    """`reps` measurements `measure(label)` of each label, the labels alternating and
+    their order reversed every other repetition, so drift hits all alike."""
+    samples = {label: [] for label in labels}
+    for rep in range(reps):
+        for label in (labels if rep % 2 == 0 else labels[::-1]):
+            samples[label].append(measure(label))
+    return samples
+
+
 def paired_ratios(samples, label, reference):
     return [a / b for a, b in zip(samples[label], samples[reference])]
 
@@ -176,8 +186,8 @@ def measure_strategies(args):
 
     Each repetition times one `fit` of `args.steps` batches (22: one epoch of the
     digits), a quarter of that for bfloat16, which a CPU without bfloat16 instructions
-    emulates at about 12 images/s: a fit also pays for setting up its (distributed) dataset, so short fits
-    would overstate that cost.
+    emulates at about 12 images/s: a fit also pays for setting up its (distributed)
+    dataset, so short fits would overstate that cost.
     """
     dataset = ganzoo.data.load("digits", args.image_size, args.batch_size, seed=0).cache()
     models = {label: build_distributed(args, strategy_of(name), precision)
@@ -186,12 +196,9 @@ def measure_strategies(args):
              for label, _, precision in STRATEGY_ROWS}
     for model in models.values():  # warm-up: trace the step, fill the cache
         model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)
-    samples = {label: [] for label in models}
-    for rep in range(args.reps):
-        order = list(models) if rep % 2 == 0 else list(models)[::-1]
-        for label in order:  # alternate, so drift hits all alike
-            samples[label].append(images_per_second(models[label], dataset.take(steps[label]),
-                                                    1, steps[label] * args.batch_size))
+    samples = alternating_samples(
+        list(models), args.reps, lambda label: images_per_second(
+            models[label], dataset.take(steps[label]), 1, steps[label] * args.batch_size))
     medians = {label: statistics.median(values) for label, values in samples.items()}
     reference = STRATEGY_ROWS[0][0]
     ratios = {label: paired_ratios(samples, label, reference) for label in models}
@@ -269,12 +276,9 @@ def main():
     for model in models.values():  # warm-up: trace the step, fill the cache
         model.fit(dataset, epochs=1, verbose=0)
 
-    samples = {name: [] for name in models}
-    for rep in range(args.reps):
-        order = list(models) if rep % 2 == 0 else list(models)[::-1]
-        for name in order:  # alternate, so drift hits both alike
-            samples[name].append(images_per_second(models[name], dataset, args.epochs,
-                                                   steps * args.batch_size))
+    samples = alternating_samples(
+        list(models), args.reps, lambda name: images_per_second(
+            models[name], dataset, args.epochs, steps * args.batch_size))
 
     medians = {name: statistics.median(values) for name, values in samples.items()}
     reference = "hand-written keras.io loop"

@@ -6,8 +6,8 @@ from ganzoo.export import manifest as manifest_lib
 from ganzoo.export import parity, runtime
 from ganzoo.export.onnx_format import DEFAULT_OPSET, check_opset, export_onnx
 from ganzoo.export.sources import resolve
-from ganzoo.export.tflite_format import (DEFAULT_BATCH, QUANTIZATIONS, check_batch, export_tflite,
-                                  saved_model)
+from ganzoo.export.tflite_format import (DEFAULT_BATCH, QUANTIZATIONS, check_batch,
+                                         export_tflite, saved_model)
 
 FORMATS = ("onnx", "tflite")
 FORMAT_ALIASES = {"litert": "tflite"}

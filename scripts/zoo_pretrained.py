@@ -66,14 +66,13 @@ def train_entry(name):
 
 
 def save_picture(gan, config, path):
-    from ganzoo import zoo
     from ganzoo.data import load_unpaired_arrays
     from ganzoo.data.mixtures import centers_of
     from ganzoo.gans import TRANSLATOR
     from ganzoo.images import save_columns, save_samples, translation_columns
 
     if gan.kind == TRANSLATOR:
-        size, _, channels = zoo.image_shape_of(config)
+        size, _, channels = gan.data_shape
         a, b = load_unpaired_arrays(config["data"]["source"], size, split="test",
                                     channels=channels)
         return save_columns(translation_columns(gan, a[:8], b[:8]), path)

@@ -7,9 +7,9 @@ discriminator) and `CycleGAN` (two of each) build on it.
 
 Written for `tf.distribute` from the start: optimizers are built in `compile` (inside
 the caller's strategy scope), and gradients come from losses divided by the number of
-replicas (Keras sums replica gradients). Under the
-`mixed_float16` policy `compile` wraps both optimizers in a `LossScaleOptimizer`; the
-losses stay float32 (see `ganzoo.losses`). tests/test_distribute.py proves that
+replicas (Keras sums replica gradients). Under the `mixed_float16` policy `compile`
+wraps both optimizers in a `LossScaleOptimizer`; the losses stay float32 (see
+`ganzoo.losses`). tests/test_distribute.py proves that
 training on two replicas ends with the weights and logs of one device.
 """
 

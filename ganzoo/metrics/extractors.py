@@ -23,7 +23,6 @@ import numpy as np
 RANGE_TOLERANCE = 1e-2
 
 
-
 class FeatureExtractor:
     """Base of all extractors: batching, input checks and the protocol record.
 

@@ -5,8 +5,6 @@ checkpoints, its divergence guard and its `tf.distribute` set-up each have a mod
 """
 
 from ganzoo.training import callbacks
-from ganzoo.training.trainer import (check_data_fits, count_batches, make_dataset,
-                                     steps_per_call, train)
+from ganzoo.training.trainer import steps_per_call, train
 
-__all__ = ["callbacks", "check_data_fits", "count_batches", "make_dataset", "steps_per_call",
-           "train"]
+__all__ = ["callbacks", "steps_per_call", "train"]

@@ -201,7 +201,7 @@ def _progress_pictures(gan, config, directory, log_dir):
     images per domain for a translator, a fixed latent batch otherwise."""
     source = config["data"]["source"]
     if gan.kind == TRANSLATOR:
-        size, _, channels = zoo.image_shape_of(config)
+        size, _, channels = gan.data_shape
         shape = dict(image_size=size, channels=channels)
         try:
             images_a, images_b = data.load_unpaired_arrays(source, split="test", **shape)

@@ -102,9 +102,9 @@ def _check_training(training, source):
 
 def _check_stated_once(config, source):
     # The networks are built for model: image_shape; the data is loaded at that size.
-    data = config.get("data")
+    data = config["data"] if isinstance(config["data"], dict) else {}
     for key in ("image_size", "channels"):
-        if isinstance(data, dict) and key in data:
+        if key in data:
             raise ValueError(f"{source}: data: {key!r} is not a data key: an entry states its "
                              "image size and channels once, in model: image_shape (or "
                              "data_shape), e.g. image_shape: [32, 32, 1]; the data is loaded "

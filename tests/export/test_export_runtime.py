@@ -51,7 +51,8 @@ def _run(tmp_path, import_line, extra_path, inputs):
 def test_runtime_runs_without_tensorflow_or_keras(tmp_path, how):
     inputs = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
     if how == "package":
-        extra_path, import_line = Path(export.__file__).parent.parent, "from ganzoo.export import runtime"
+        extra_path = Path(export.__file__).parent.parent
+        import_line = "from ganzoo.export import runtime"
     else:  # the one file copied alone, as onto a board
         extra_path = tmp_path / "board"
         extra_path.mkdir()
