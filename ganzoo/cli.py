@@ -1,32 +1,88 @@
 """The `ganzoo` command line: list, train, sample, translate and evaluate zoo entries and
 run folders."""
 
+# Only the standard library at the top: `ganzoo --help`, `--version` and `list` never
+# import TensorFlow; each command that needs it imports it itself.
 import argparse
 import datetime
+import functools
+import os
+import shlex
 import sys
+import tempfile
 from pathlib import Path
+
+import ganzoo
 
 
 def main(argv=None):
-    from ganzoo.errors import GanzooError
+    from ganzoo.errors import GanzooError, TrainingInterrupted
 
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
+    if args.needs_tensorflow:
+        _import_tensorflow(args.verbose)
     try:
         return args.command(args) or 0
+    except TrainingInterrupted as interrupt:
+        print(f"ganzoo {args.command_name}: {interrupt}. Resume with: "
+              f"{_resume_command(argv, args)}", file=sys.stderr)
+        return interrupt.exit_code
     except (ValueError, FileExistsError, FileNotFoundError, GanzooError) as error:
         # Bad input is reported in one line, not as a TensorFlow traceback.
         print(f"ganzoo {args.command_name}: error: {error}", file=sys.stderr)
         return getattr(error, "exit_code", 2)
+    except KeyboardInterrupt:  # a second Ctrl-C, or one outside training
+        print(f"ganzoo {args.command_name}: interrupted.", file=sys.stderr)
+        return 130
+
+
+def _import_tensorflow(verbose):
+    """Import TensorFlow without its C++ start-up noise, unless `verbose`.
+
+    `TF_CPP_MIN_LOG_LEVEL=3` hides its log lines (a machine without a GPU logs a cuInit
+    error at level 2); the lines it writes while loading, before its logging is set up,
+    ignore that variable, so they go to a temporary file, shown only if the import fails.
+    A level the user set is kept.
+    """
+    if verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+        import tensorflow  # noqa: F401
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved_stderr = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(saved_stderr, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved_stderr, 2)
+            os.close(saved_stderr)
 
 
 def _parser():
     parser = argparse.ArgumentParser(prog="ganzoo", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"ganzoo {ganzoo.__version__}")
+    # Each command says whether it needs TensorFlow (imported before it runs, quietly).
+    parser.set_defaults(needs_tensorflow=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up and C++ log lines")
     commands = parser.add_subparsers(dest="command_name", required=True)
+    add_command = functools.partial(commands.add_parser, parents=[common])
 
-    listing = commands.add_parser("list", help="list the zoo entries")
-    listing.set_defaults(command=_list)
+    listing = add_command("list", help="list the zoo entries")
+    listing.set_defaults(command=_list, needs_tensorflow=False)
 
-    train = commands.add_parser(
+    train = add_command(
         "train", help="train a zoo entry into a run folder (again into the same folder: resume)")
     train.add_argument("entry", nargs="?", help="zoo entry name (see `ganzoo list`)")
     train.add_argument("--config", type=Path,
@@ -34,11 +90,17 @@ def _parser():
     train.add_argument("--epochs", type=int, help="override the entry's number of epochs")
     train.add_argument("--seed", type=int, help="override the entry's seed")
     train.add_argument("--run-dir", type=Path,
-                       help="run folder to create (default runs/ENTRY-TIMESTAMP)")
-    train.add_argument("--overwrite", action="store_true",
+                       help="run folder (default runs/ENTRY: the same command resumes it)")
+    fresh = train.add_mutually_exclusive_group()
+    fresh.add_argument("--overwrite", action="store_true",
                        help="replace the files of an existing run folder")
+    fresh.add_argument("--new", action="store_true",
+                       help="start afresh in a new folder runs/ENTRY-TIMESTAMP")
     train.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS",
-                       help="generator steps between checkpoints (default 200)")
+                       help="generator steps between checkpoints (default 200); also at "
+                            "each epoch end, on Ctrl-C, and by wall time")
+    train.add_argument("--checkpoint-minutes", type=float, default=5.0, metavar="MIN",
+                       help="wall-time minutes between checkpoints (default 5)")
     train.add_argument("--deterministic", action="store_true",
                        help="TensorFlow op determinism: a resumed run ends bit-identical")
     train.add_argument("--no-guard", action="store_true",
@@ -55,15 +117,23 @@ def _parser():
                        help="mixed-precision policy (float16 adds loss scaling)")
     train.set_defaults(command=_train)
 
-    sample = commands.add_parser("sample", help="write a PNG of samples (grid or 2D scatter)")
+    sample = add_command(
+        "sample", help="write samples: a grid (or 2D scatter) PNG, one PNG each, a .npy, "
+                       "or an interpolation strip")
     sample.add_argument("source", help="a run folder, or a zoo entry with pretrained weights")
     sample.add_argument("--num", type=int, default=64, help="number of samples (default 64)")
-    sample.add_argument("--out", type=Path, default=Path("grid.png"), help="PNG to write")
+    sample.add_argument("--out", type=Path, default=Path("grid.png"),
+                        help="a .png file (one grid; default grid.png), a .npy file (the "
+                             "samples as an array, in the generator's range) or a folder "
+                             "(one PNG per sample)")
     sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    sample.add_argument("--interpolate", metavar="SEED_A,SEED_B",
+                        help="instead: a strip of --num images from seed A's latent to seed "
+                             "B's (spherical interpolation)")
     sample.set_defaults(command=_sample)
     _add_unsafe(sample)
 
-    translate = commands.add_parser(
+    translate = add_command(
         "translate", help="translate image files with a CycleGAN (A to B or B to A)")
     translate.add_argument("source", help="a CycleGAN run folder, or a zoo entry with "
                                           "pretrained weights")
@@ -76,7 +146,7 @@ def _parser():
     translate.set_defaults(command=_translate)
     _add_unsafe(translate)
 
-    evaluate = commands.add_parser(
+    evaluate = add_command(
         "eval", help="measure a GAN (FID, KID, IS, precision/recall, mode coverage; "
                      "translation errors and class kept for a CycleGAN)")
     evaluate.add_argument("source", help="a run folder, or a zoo entry with pretrained weights")
@@ -84,8 +154,13 @@ def _parser():
                           help="samples per row (default: the size of the real train split)")
     evaluate.add_argument("--seed", type=int, default=0, help="latent and subset seed (default 0)")
     evaluate.add_argument("--data", help="the real data (default: the run's training data)")
-    evaluate.add_argument("--extractor", choices=("digits", "inception"), default="digits",
-                          help="feature extractor (default: the shipped digits classifier)")
+    evaluate.add_argument("--extractor", default="digits",
+                          help="feature extractor: digits (default: the shipped digits "
+                               "classifier, for digits only), inception, or your own "
+                               "model, a .keras file")
+    evaluate.add_argument("--layer",
+                          help="with a .keras --extractor: the layer whose output is the "
+                               "feature")
     evaluate.add_argument("--inception-weights", type=Path,
                           help="local InceptionV3 notop weights file (offline use)")
     evaluate.add_argument("--json", type=Path, help="also write the table and protocol as JSON")
@@ -119,19 +194,42 @@ def _train(args):
 
     if (args.entry is None) == (args.config is None):
         raise ValueError("give a zoo entry name or --config FILE (one of them).")
+    if args.new and args.run_dir:
+        raise ValueError("--new makes a new folder runs/ENTRY-TIMESTAMP; give --run-dir or "
+                         "--new, not both.")
+    if args.checkpoint_minutes <= 0:
+        raise ValueError(f"--checkpoint-minutes must be positive; got {args.checkpoint_minutes}.")
     config = args.entry if args.config is None else _read_config_file(args.config)
     name = args.entry or config["name"]
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = args.run_dir or Path("runs") / f"{name}-{stamp}"
+    args.run_dir = args.run_dir or _default_run_dir(name, args.new)
+    run_dir = args.run_dir
+    print(f"Run folder: {run_dir} (the same command resumes it; Ctrl-C saves a checkpoint)",
+          flush=True)
     guard = False if args.no_guard else {"max_retries": args.guard_retries}
     gan = train(config, run_dir, epochs=args.epochs, seed=args.seed, overwrite=args.overwrite,
-                checkpoint_every=args.checkpoint_every, guard=guard,
+                checkpoint_every=args.checkpoint_every,
+                checkpoint_seconds=60 * args.checkpoint_minutes, guard=guard,
                 deterministic=args.deterministic, strategy=args.strategy,
                 mixed_precision=args.mixed_precision)
     print(f"Trained {name}: {gan.generator_steps} generator steps.")
     print(f"Run folder: {run_dir}")
     print(f"Sample grids: {run_dir / 'samples'} (latest.png is the last epoch)")
     print(f"TensorBoard: tensorboard --logdir {run_dir / 'logs'}")
+
+
+def _default_run_dir(name, new):
+    if not new:
+        return Path("runs") / name
+    return Path("runs") / f"{name}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+
+def _resume_command(argv, args):
+    """The command that resumes an interrupted `ganzoo train`: the same one, without the
+    options that would start afresh, and naming the run folder if --new chose it."""
+    kept = [arg for arg in argv if arg not in ("--overwrite", "--new")]
+    if args.new:
+        kept += ["--run-dir", str(args.run_dir)]
+    return shlex.join(["ganzoo", *kept])
 
 
 def _read_config_file(path):
@@ -160,18 +258,49 @@ def _load(source, unsafe=False):
 
 
 def _sample(args):
+    import numpy as np
+
     from ganzoo.data.mixtures import centers_of
-    from ganzoo.images import save_samples
+    from ganzoo.images import save_grid, save_image, save_samples
 
     gan, config = _load(args.source, args.unsafe)
     if not hasattr(gan, "generate"):
         raise ValueError(f"{args.source} is a {type(gan).__name__}, which translates images "
                          "instead of sampling them: use `ganzoo translate`.")
-    if args.num < 1:
-        raise ValueError(f"--num must be at least 1; got {args.num}.")
-    reference = centers_of(config["data"]["source"]) if config else None
-    path = save_samples(gan.generate(args.num, seed=args.seed), args.out, reference)
-    print(f"Wrote {args.num} samples from {args.source} to {path}")
+    if args.num < 1 or (args.interpolate and args.num < 2):
+        raise ValueError(f"--num must be at least {2 if args.interpolate else 1}; got "
+                         f"{args.num}.")
+    is_image = len(gan.data_shape) == 3
+    if args.interpolate:
+        samples = gan.interpolate(*_seed_pair(args.interpolate), steps=args.num)
+    else:
+        samples = gan.generate(args.num, seed=args.seed)
+    out = args.out
+    if out.suffix == ".npy":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        np.save(out, samples)
+    elif out.suffix != ".png":  # a folder: one PNG per sample
+        if not is_image:
+            raise ValueError(f"{args.source} makes {gan.data_shape[0]}D points, not images: "
+                             "write them as a .png scatter plot or a .npy file.")
+        width = len(str(args.num - 1))
+        for index, image in enumerate(samples):
+            save_image(image, out / f"sample_{index:0{width}d}.png")
+    elif args.interpolate and is_image:
+        save_grid(samples, out, columns=args.num, scale=4)  # one row: a strip
+    else:
+        reference = centers_of(config["data"]["source"]) if config else None
+        save_samples(samples, out, reference)
+    what = f"an interpolation {args.interpolate}" if args.interpolate else "samples"
+    print(f"Wrote {args.num} {what} from {args.source} to {out}")
+
+
+def _seed_pair(text):
+    try:
+        seed_a, seed_b = (int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"--interpolate takes two seeds, like 3,7; got {text!r}.") from None
+    return seed_a, seed_b
 
 
 def _translate(args):

@@ -42,3 +42,17 @@ class DivergenceError(GanzooError):
     """
 
     exit_code = 3
+
+
+class TrainingInterrupted(GanzooError):
+    """Training stopped on SIGINT (Ctrl-C) or SIGTERM after writing a checkpoint.
+
+    `checkpoint` is the checkpoint folder it wrote; training into the same run
+    folder again resumes from it.
+    """
+
+    exit_code = 130  # the shell's code for a process ended by SIGINT
+
+    def __init__(self, message, checkpoint=None, signal_name=None):
+        super().__init__(message)
+        self.checkpoint, self.signal_name = checkpoint, signal_name

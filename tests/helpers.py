@@ -1,5 +1,6 @@
 """Shared test helpers: small instances of every variant, tiny datasets."""
 
+import h5py
 import numpy as np
 import tensorflow as tf
 
@@ -47,3 +48,29 @@ def changed(before, after):
     """
     pairs = [(b, a) for b, a in zip(before, after) if b.ndim >= 2]
     return bool(pairs) and all(not np.array_equal(b, a) for b, a in pairs)
+
+
+# 1437 digits train images in batches of 32: 44 steps per epoch.
+STEPS_PER_EPOCH = 44
+
+
+def tiny_config(epochs=3, steps_per_execution=1):
+    return {"name": "tiny-vanilla", "variant": "VanillaGAN",
+            "model": {"data_shape": [8, 8, 1], "latent_dim": 8, "hidden_units": [32]},
+            "data": {"source": "digits", "batch_size": 32},
+            "training": {"epochs": epochs, "seed": 0, "steps_per_execution": steps_per_execution}}
+
+
+def weight_arrays(path):
+    arrays = {}
+    with h5py.File(path, "r") as stream:
+        stream.visititems(lambda name, item: arrays.__setitem__(name, item[()])
+                          if isinstance(item, h5py.Dataset) else None)
+    return arrays
+
+
+def assert_same_weights(run_a, run_b):
+    a, b = weight_arrays(run_a / "gan.weights.h5"), weight_arrays(run_b / "gan.weights.h5")
+    assert a.keys() == b.keys() and len(a) > 10
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name

@@ -7,9 +7,7 @@ import subprocess
 import sys
 import time
 
-import h5py
 import keras
-import numpy as np
 import pytest
 import yaml
 
@@ -17,32 +15,7 @@ from ganzoo import errors
 from ganzoo.training.checkpoints import CheckpointStore
 from ganzoo.training import steps_per_call, train
 from ganzoo.training.trainer import LOCK_FILE
-
-# 1437 digits train images in batches of 32: 44 steps per epoch.
-STEPS_PER_EPOCH = 44
-
-
-def tiny_config(epochs=3, steps_per_execution=1):
-    return {"name": "tiny-vanilla", "variant": "VanillaGAN",
-            "model": {"data_shape": [8, 8, 1], "latent_dim": 8, "hidden_units": [32]},
-            "data": {"source": "digits", "batch_size": 32},
-            "training": {"epochs": epochs, "seed": 0, "steps_per_execution": steps_per_execution}}
-
-
-def weight_arrays(path):
-    arrays = {}
-    with h5py.File(path, "r") as stream:
-        stream.visititems(lambda name, item: arrays.__setitem__(name, item[()])
-                          if isinstance(item, h5py.Dataset) else None)
-    return arrays
-
-
-def assert_same_weights(run_a, run_b):
-    a, b = weight_arrays(run_a / "gan.weights.h5"), weight_arrays(run_b / "gan.weights.h5")
-    assert a.keys() == b.keys() and len(a) > 10
-    for name in a:
-        assert np.array_equal(a[name], b[name]), name
-
+from helpers import STEPS_PER_EPOCH, assert_same_weights, tiny_config
 
 class Crash(keras.callbacks.Callback):
     """Stands in for a crash: stops the process's training abruptly at `step`."""
@@ -83,8 +56,10 @@ def test_killed_with_sigkill_the_same_command_resumes_bit_identically(tmp_path):
     assert not (killed / "metadata.json").exists()
     steps = checkpoint_steps(killed)
     newest = steps[-1]
-    # Every 10 steps: a kill loses at most the 10 steps since the newest checkpoint.
-    assert all(s % 10 == 0 for s in steps) and newest - steps[-2] == 10
+    # Every 10 steps and each epoch end: a kill loses at most the 10 steps since the
+    # newest checkpoint.
+    assert all(s % 10 == 0 or s % STEPS_PER_EPOCH == 0 for s in steps)
+    assert 0 < newest - steps[-2] <= 10
 
     resumed = subprocess.run(command(killed), env=env, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
@@ -105,8 +80,9 @@ def test_resume_mid_epoch_with_several_steps_per_call_matches_an_uninterrupted_r
     train(config, tmp_path / "a", verbose=0, checkpoint_every=10)
     with pytest.raises(KeyboardInterrupt):
         train(config, tmp_path / "b", verbose=0, checkpoint_every=10, callbacks=[Crash(57)])
-    # callbacks run every 4 steps, so checkpoints land every 12 steps
-    assert checkpoint_steps(tmp_path / "b") == [48, 60]
+    # callbacks run every 4 steps, so checkpoints land on the first boundary at or after
+    # each multiple of 10 (12, 20, 32, 40, 52, 60), and at the epoch end (44)
+    assert checkpoint_steps(tmp_path / "b") == [52, 60]
     gan = train(config, tmp_path / "b", verbose=0, checkpoint_every=10)
     assert int(gan.g_optimizer.iterations) == 3 * STEPS_PER_EPOCH
     metadata = json.loads((tmp_path / "b" / "metadata.json").read_text())

@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import json
 import shutil
+import time
 import warnings
 from pathlib import Path
 
@@ -197,46 +198,69 @@ class CheckpointStore:
 
 
 class PeriodicCheckpoint(keras.callbacks.Callback):
-    """Save a checkpoint every `every` generator steps and at the end of training.
+    """Save a checkpoint every `every` generator steps, every `every_seconds` of wall
+    time, at each epoch end (optional) and at the end of training.
 
-    Keras runs batch callbacks once per `steps_per_execution` steps, so checkpoints
-    land on the first such boundary at or after each multiple of `every`.
+    Step checkpoints land on multiples of `every` (step-000000200, step-000000400 ...);
+    Keras runs batch callbacks once per `steps_per_execution` steps, so each lands on
+    the first such boundary at or after the multiple. The wall-time rule bounds what a
+    crash loses on slow steps; the epoch-end rule what it loses on short epochs.
 
     Args:
         store: a `CheckpointStore`, or a folder for one.
         every: generator steps between checkpoints.
+        every_seconds: wall-time seconds after which the next batch boundary saves
+            (None: no wall-time rule).
+        at_epoch_end: also save at the end of every epoch.
         describe: optional `describe(gan) -> dict` of extra state to record (data
             position, config hash ...).
         guard: optional `DivergenceGuard`; it checks the weights before each checkpoint
             and no checkpoint is written while it reports trouble, so a checkpoint is
             always a good one.
+        clock: the wall-time clock in seconds (`time.monotonic`).
 
     Example:
         >>> gan.fit(ds, epochs=5, callbacks=[PeriodicCheckpoint("run/checkpoints", 100)])
     """
 
-    def __init__(self, store, every=200, describe=None, guard=None):
+    def __init__(self, store, every=200, describe=None, guard=None, *, every_seconds=None,
+                 at_epoch_end=False, clock=time.monotonic):
         super().__init__()
         if every < 1:
             raise ValueError(f"The checkpoint interval must be at least 1 step; got {every}.")
+        if every_seconds is not None and every_seconds <= 0:
+            raise ValueError(f"The checkpoint wall-time interval must be positive; got "
+                             f"{every_seconds} s.")
         self.store = store if isinstance(store, CheckpointStore) else CheckpointStore(store)
         self.every, self.describe, self.guard = int(every), describe, guard
+        self.every_seconds, self.at_epoch_end, self.clock = every_seconds, at_epoch_end, clock
         self.last_step = None
+        self.last_time = clock()
 
     def on_train_begin(self, logs=None):
         latest = self.store.latest()
         if latest is None or latest.step != self._step():
             latest = self._save()
         self.last_step = latest.step if latest else self._step()
+        self.last_time = self.clock()
 
     def on_train_batch_end(self, batch, logs=None):
         step = self._step()
         if self.last_step is None or step < self.last_step:  # the guard went back in time
             self.last_step = step
-        if step - self.last_step >= self.every:
+        if step // self.every > self.last_step // self.every or (
+                self.every_seconds is not None and step > self.last_step
+                and self.clock() - self.last_time >= self.every_seconds):
             self._save()
 
+    def on_epoch_end(self, epoch, logs=None):
+        if self.at_epoch_end:
+            self._save_if_new()
+
     def on_train_end(self, logs=None):
+        self._save_if_new()
+
+    def _save_if_new(self):
         if self.last_step is None or self._step() > self.last_step:
             self._save()
 
@@ -244,7 +268,7 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
         if self.guard is not None and not self.guard.confirm_healthy():
             return None
         checkpoint = self.store.save(self.model, self.describe(self.model) if self.describe else {})
-        self.last_step = checkpoint.step
+        self.last_step, self.last_time = checkpoint.step, self.clock()
         return checkpoint
 
     def _step(self):

@@ -1,9 +1,11 @@
 """Train a zoo entry (or any entry-shaped config) into a run folder, resumably.
 
 While training, checkpoints go to `RUN/checkpoints/` every `checkpoint_every`
-generator steps (see `ganzoo.training.checkpoints`). Training into a folder that holds an
-unfinished run resumes from its newest good checkpoint, so after a crash or `kill -9`
-the same command continues where the checkpoint left off.
+generator steps, every `checkpoint_seconds` of wall time and at each epoch end (see
+`ganzoo.training.checkpoints`); Ctrl-C or SIGTERM finishes the current step, writes
+one more and raises `TrainingInterrupted`. Training into a folder that holds an
+unfinished run resumes from its newest good checkpoint, so after an interrupt, a crash
+or `kill -9` the same command continues where the checkpoint left off.
 
 Nothing random depends on the process: the weights' initialisation and the noise
 seed follow the entry's seed, the training noise is a function of (noise seed,
@@ -37,7 +39,7 @@ import tensorflow as tf
 import yaml
 
 from ganzoo import data, runs, zoo
-from ganzoo.errors import DataError, DivergenceError, RunFolderError
+from ganzoo.errors import DataError, DivergenceError, RunFolderError, TrainingInterrupted
 from ganzoo.files import check_writable, exclusive_lock, write_text
 from ganzoo.gans import TRANSLATOR
 from ganzoo.gans.input_checks import describe_mismatch
@@ -47,8 +49,10 @@ from ganzoo.training.callbacks import SampleGrid, TranslationGrid
 from ganzoo.training.checkpoints import CHECKPOINT_DIR, CheckpointStore, PeriodicCheckpoint
 from ganzoo.training.distribute import is_chief, make_strategy, precision_policy, strategy_name
 from ganzoo.training.guard import DivergenceGuard
+from ganzoo.training.interrupts import StopOnSignal
 
 DEFAULT_CHECKPOINT_EVERY = 200
+DEFAULT_CHECKPOINT_SECONDS = 300
 # Held (flock) by the process training into the folder; the OS releases it on exit.
 LOCK_FILE = ".train.lock"
 
@@ -63,8 +67,8 @@ def make_dataset(config, seed):
 
 
 def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="auto",
-          callbacks=(), *, checkpoint_every=DEFAULT_CHECKPOINT_EVERY, keep_checkpoints=2,
-          guard=True, deterministic=False, resume=True, strategy="default",
+          callbacks=(), *, checkpoint_every=DEFAULT_CHECKPOINT_EVERY,
+          checkpoint_seconds=DEFAULT_CHECKPOINT_SECONDS, keep_checkpoints=2, guard=True, deterministic=False, resume=True, strategy="default",
           mixed_precision=None):
     """Train the GAN described by `config` into the run folder `run_dir`; returns the GAN.
 
@@ -79,6 +83,9 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
         callbacks: extra Keras callbacks.
         checkpoint_every: generator steps between checkpoints (rounded up to a
             multiple of the steps run per call, see `steps_per_execution`).
+        checkpoint_seconds: wall-time seconds after which the next batch boundary
+            checkpoints too (None: steps and epoch ends only). Every epoch end also
+            checkpoints.
         keep_checkpoints: how many of the newest checkpoints to keep.
         guard: True for a `DivergenceGuard` with its defaults, a dict of its
             options (`rules`, `max_retries`, `lr_factor` ...), or False for none.
@@ -92,6 +99,10 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
             while the GAN is built and trained (restored afterwards); float16 also
             loss-scales both optimizers. Resuming needs the same choice.
 
+    Raises:
+        TrainingInterrupted: after SIGINT (Ctrl-C) or SIGTERM, once the running step
+            has finished and a checkpoint of it is written; the same call resumes.
+
     Example:
         >>> gan = train("dcgan-digits", "runs/demo", epochs=5)   # again after a crash: resumes
         >>> gan = train("dcgan-digits", "runs/big", strategy="mirrored", mixed_precision="bfloat16")
@@ -104,7 +115,7 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
             return _train(config, worker_dir / Path(run_dir).name if worker_dir else run_dir,
                           epochs=epochs, seed=seed, overwrite=overwrite, verbose=verbose,
                           callbacks=callbacks, checkpoint_every=checkpoint_every,
-                          keep_checkpoints=keep_checkpoints, guard=guard,
+                          checkpoint_seconds=checkpoint_seconds, keep_checkpoints=keep_checkpoints, guard=guard,
                           deterministic=deterministic, resume=resume, strategy=strategy,
                           mixed_precision=mixed_precision)
     finally:
@@ -113,7 +124,7 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
 
 
 def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, checkpoint_every,
-           keep_checkpoints, guard, deterministic, resume, strategy, mixed_precision):
+           checkpoint_seconds, keep_checkpoints, guard, deterministic, resume, strategy, mixed_precision):
     config = _resolve_config(config, epochs, seed)
     training, name = config["training"], config["name"]
     if checkpoint_every < 1:
@@ -168,17 +179,23 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
         if checkpoint is None:
             store.save(gan, describe(gan))
         log_dir = run_dir / "logs"
+        stop = StopOnSignal()
         all_callbacks = [
-            *([guard_callback] if guard_callback else []),
-            PeriodicCheckpoint(store, checkpoint_every, describe, guard=guard_callback),
+            *([guard_callback] if guard_callback else []), stop,
+            PeriodicCheckpoint(store, checkpoint_every, describe, guard=guard_callback,
+                               every_seconds=checkpoint_seconds, at_epoch_end=True),
             _progress_pictures(gan, config, run_dir / "samples", log_dir),
             keras.callbacks.TensorBoard(log_dir), *callbacks]
 
         start = time.perf_counter()
-        history = _fit_to_end(gan, config, steps_per_epoch, all_callbacks, verbose, guard_callback)
+        with stop:
+            history = _fit_to_end(gan, config, steps_per_epoch, all_callbacks, verbose,
+                                  guard_callback, stop)
         wall_time = time.perf_counter() - start
         if guard_callback is not None and guard_callback.failure:
             raise DivergenceError(guard_callback.failure)
+        if stop.requested:
+            raise _interrupted(stop.signal_name, store.latest(), steps_per_epoch)
 
         batch_size = config["data"]["batch_size"]
         runs.save_run(gan, run_dir, config, metadata={
@@ -271,8 +288,9 @@ def _existing_run(run_dir, store, config, overwrite, resume):
     if not any(path.name != LOCK_FILE for path in run_dir.iterdir()):
         return False  # empty, or another training has only just claimed it (see _exclusive)
     if runs.is_finished(run_dir):
-        raise FileExistsError(f"Run folder {run_dir} holds a finished run; choose another "
-                              "--run-dir or pass --overwrite to replace it.")
+        raise FileExistsError(f"Run folder {run_dir} holds a finished run; pass --new for a "
+                              "new folder, --run-dir for one of your choice, or --overwrite "
+                              "to replace it.")
     if not store.paths():
         raise FileExistsError(f"Run folder {run_dir} exists, is not empty and holds no ganzoo "
                               "checkpoint to resume from; choose another --run-dir or pass "
@@ -347,8 +365,8 @@ def _resume(gan, store, checkpoint, config_hash, run_dir):
     gan.seed = int(state.get("noise_seed", gan.seed))
     lr_scale = float(state.get("lr_scale", 1.0))
     set_learning_rate_scale(gan, lr_scale, restored_scale=lr_scale)
-    print(f"Resuming {run_dir} from checkpoint step {checkpoint.step} (epoch "
-          f"{state.get('epoch', '?')}, batch {state.get('batch', '?')}).")
+    print(f"Resuming {run_dir} from checkpoint step {checkpoint.step} "
+          f"({_position(checkpoint.step, state.get('steps_per_epoch'))}).")
     return lr_scale
 
 
@@ -369,7 +387,7 @@ class _RunCallbacks(keras.callbacks.CallbackList):
         super().on_train_end()
 
 
-def _fit_to_end(gan, config, steps_per_epoch, callbacks, verbose, guard):
+def _fit_to_end(gan, config, steps_per_epoch, callbacks, verbose, guard, stop):
     """`fit` from the GAN's current step to the last epoch; returns the History."""
     epochs, seed = config["training"]["epochs"], config["training"]["seed"]
     run_callbacks = _RunCallbacks(callbacks, add_history=True, add_progbar=verbose != 0,
@@ -378,7 +396,7 @@ def _fit_to_end(gan, config, steps_per_epoch, callbacks, verbose, guard):
     while True:
         step = gan.generator_steps
         epoch, batch = divmod(step, steps_per_epoch)
-        if epoch >= epochs:
+        if epoch >= epochs or stop.requested:
             break
         # An interrupted epoch is finished in a fit of its own, so Keras' epochs stay the
         # data's epochs (epoch-end pictures and logs land where they belong).
@@ -394,6 +412,21 @@ def _fit_to_end(gan, config, steps_per_epoch, callbacks, verbose, guard):
             break
     run_callbacks.end()
     return gan.history
+
+
+def _interrupted(signal_name, checkpoint, steps_per_epoch):
+    return TrainingInterrupted(
+        f"{signal_name} received: stopped at generator step {checkpoint.step} "
+        f"({_position(checkpoint.step, steps_per_epoch)}); checkpoint {checkpoint.path}",
+        checkpoint=checkpoint.path, signal_name=signal_name)
+
+
+def _position(step, steps_per_epoch):
+    """A generator step as Keras counts epochs (from 1): 'epoch 5, batch 25'."""
+    if not steps_per_epoch:
+        return "position unrecorded"
+    epoch, batch = divmod(step, steps_per_epoch)
+    return f"epoch {epoch + 1}, batch {batch}"
 
 
 def _hash(config):
