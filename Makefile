@@ -5,8 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_RUN := runs/demo
-# Hide TensorFlow's C++ start-up chatter; Python warnings and errors still show.
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install test demo bench clean
 

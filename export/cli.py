@@ -5,12 +5,16 @@
                   [--tflite-batch 1|N|dynamic]
 
 Exit status: 0 when every artifact passed parity, 1 when any failed (it stays on
-disk, marked failing in manifest.json), 2 on bad input (one line on stderr).
+disk, marked failing in manifest.json), 2 on bad input or a missing package of the
+`export` extra (one line on stderr).
 """
 
 import argparse
 import sys
 from pathlib import Path
+
+from ganzoo.export.runtime import MissingDependencyError
+from ganzoo.startup import import_tensorflow
 
 
 def main(argv=None):
@@ -20,10 +24,12 @@ def main(argv=None):
         tflite_batch = _tflite_batch(args.tflite_batch)
         if args.threads is not None and args.threads < 1:
             raise ValueError(f"--threads must be at least 1; got {args.threads}.")
-        from ganzoo.export.pipeline import plan
+        from ganzoo.export.pipeline import check_packages, plan
 
         _entry_defaults(args)
-        plan(args.formats, args.quantize)  # bad names fail before TensorFlow starts
+        # Bad names and a missing package of the export extra fail before TensorFlow starts.
+        check_packages(plan(args.formats, args.quantize)[0])
+        import_tensorflow(args.verbose)
         _set_tensorflow_threads(args.threads)
         from ganzoo.export.pipeline import export_generator
 
@@ -34,7 +40,7 @@ def main(argv=None):
             calibration_samples=args.calibration_samples, overwrite=args.overwrite,
             bench=args.bench, batch_sizes=batch_sizes, threads=args.threads, runs=args.runs,
             warmup=args.warmup)
-    except (ValueError, FileExistsError, FileNotFoundError) as error:
+    except (ValueError, FileExistsError, FileNotFoundError, MissingDependencyError) as error:
         print(f"ganzoo-export: error: {error}", file=sys.stderr)
         return 2
     _print_report(manifest, out)
@@ -86,6 +92,8 @@ def _parser():
                         help="export a zoo entry's untrained generator, to try the pipeline")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the artifacts of an existing output folder")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up and C++ log lines")
     return parser
 
 

@@ -1,7 +1,8 @@
 """Latency of every artifact beside the Keras generator it came from, in one process.
 
-A TFLite file with a fixed batch of 1 serves a batch of 8 as 8 invocations; the
-table says so ("8 (8 calls)"), and that time is what a device would spend.
+A TFLite file with a fixed batch of 1 serves a batch of 8 as 8 invocations (a file
+of batch 4 serves 6 as 2, the last padded); the table says so ("8 (8 calls)"), and
+that time is what a device would spend.
 
 References: Keras `predict`, a direct Keras call and a `tf.function` of the same
 generator. All candidates take the same NumPy batch and return NumPy (the Keras
@@ -43,9 +44,7 @@ def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmu
             "keras call": lambda: keras.ops.convert_to_numpy(model(x, training=False)),
             "tf.function": lambda: graph_call(x).numpy(),
         }
-        # A fixed-batch file serves whole multiples of its batch only.
-        calls.update({name: (lambda g=g: g(x)) for name, g in loaded.items()
-                      if not by_file[name].get("batch") or batch % by_file[name]["batch"] == 0})
+        calls.update({name: (lambda g=g: g(x)) for name, g in loaded.items()})
         timings = runtime.measure(calls, warmup=warmup, runs=runs, budget_s=budget_s)
         for name, seconds in timings.items():
             stats = runtime.latency_stats(seconds, batch)
@@ -102,7 +101,7 @@ def table_rows(report):
                                                      r["p50_ms"])):
         size = "-" if row["size_bytes"] is None else _size(row["size_bytes"])
         parity = {None: "reference", True: "pass", False: "FAIL"}[row["parity_passed"]]
-        calls = row["batch"] // row["file_batch"] if row.get("file_batch") else 1
+        calls = -(-row["batch"] // row["file_batch"]) if row.get("file_batch") else 1
         batch = f"{row['batch']} ({calls} calls)" if calls > 1 else str(row["batch"])
         out.append([row["name"], row["runtime"], row["precision"], batch,
                     f"{row['p50_ms']:.3f}", f"{row['p90_ms']:.3f}", f"{row['p99_ms']:.3f}",

@@ -2,7 +2,10 @@
 
 Beside the artifacts: the source (run folder or zoo entry, trained or not), the
 input (name, shape, distribution), the output (shape, value range), one record per
-artifact (format, quantization, size, sha256, parity) and the library versions.
+artifact (format, quantization, batch, size, sha256, parity) and the library versions.
+An artifact's `batch` is the batch size fixed in the file (TFLite: 1 unless exported
+with another), or null for a dynamic one (ONNX); `ganzoo.export.runtime` runs a batch
+of any size on either, a fixed-batch file in calls of its own batch.
 `ganzoo.export.runtime.verify(folder)` checks the files against it without TensorFlow.
 """
 

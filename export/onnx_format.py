@@ -9,6 +9,8 @@ import contextlib
 import logging
 import warnings
 
+from ganzoo.export.runtime import optional_import
+
 MIN_OPSET, MAX_OPSET = 13, 18
 DEFAULT_OPSET = 17
 OUTPUT_NAME = "output"
@@ -23,9 +25,10 @@ def check_opset(opset):
 
 def export_onnx(source, path, opset=DEFAULT_OPSET):
     """Write `source`'s generator to `path` as ONNX; returns the facts for the manifest."""
-    import onnx
     import tensorflow as tf
 
+    onnx = optional_import("onnx", "exporting to ONNX")
+    optional_import("tf2onnx", "exporting to ONNX")  # what Keras' ONNX export runs
     check_opset(opset)
     spec = tf.TensorSpec((None, *source.input_shape), tf.float32, name=source.input_name)
     with _quiet():

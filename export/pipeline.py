@@ -15,6 +15,10 @@ QUANTIZE_ALIASES = {"float32": "none", "fp32": "none", "fp16": "float16",
                     "dynamic-int8": "dynamic", "full-int8": "int8"}
 # Which quantizations each format offers; ONNX artifacts are float32.
 SUPPORTED = {"onnx": ("none",), "tflite": QUANTIZATIONS}
+# Beyond TensorFlow, each format needs its converter's packages and the runtime its
+# parity check runs in: the `export` extra (checked before anything is converted).
+PACKAGES = {"onnx": ("onnx", "tf2onnx", "onnxruntime"), "tflite": ("ai_edge_litert",)}
+PURPOSES = {"onnx": "exporting to ONNX", "tflite": "exporting to TFLite"}
 FILE_NAMES = {("onnx", "none"): "generator.onnx",
               ("tflite", "none"): "generator_float32.tflite",
               ("tflite", "float16"): "generator_float16.tflite",
@@ -34,6 +38,13 @@ def plan(formats, quantize):
         raise ValueError(f"Nothing to export: {', '.join(formats)} with quantization "
                          f"{', '.join(quantize)}; ONNX artifacts are float32 ('none').")
     return pairs, skipped
+
+
+def check_packages(pairs):
+    """Raise `runtime.MissingDependencyError` (an ImportError naming the package and
+    `pip install 'ganzoo[export]'`) if a package the `pairs` of `plan` need is missing."""
+    for fmt in dict.fromkeys(f for f, _ in pairs):
+        runtime.require(PACKAGES[fmt], PURPOSES[fmt])
 
 
 def _names(values, known, aliases, what):
@@ -81,6 +92,7 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
         >>> export_generator("runs/demo", "runs/demo/export", quantize="none,int8")
     """
     pairs, skipped = plan(formats, quantize)
+    check_packages(pairs)
     check_opset(opset)
     check_batch(tflite_batch)
     out_dir = Path(out_dir)
@@ -170,4 +182,4 @@ def _prepare(out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-__all__ = ["export_generator", "plan", "FORMATS", "QUANTIZATIONS", "FILE_NAMES"]
+__all__ = ["export_generator", "plan", "check_packages", "FORMATS", "QUANTIZATIONS", "FILE_NAMES"]

@@ -13,11 +13,16 @@ can be copied alone to a phone-class board that has `numpy` and `onnxruntime` an
 
 `load` checks the file against the `manifest.json` beside it when there is one: a
 tampered file (sha256 mismatch) or an artifact that failed parity at export time is
-refused with an error, never run silently.
+refused with an error, never run silently. A file with a fixed batch size (`batch`,
+1 for ganzoo's TFLite files) takes a batch of any size, run as consecutive calls of
+its own batch. A missing runtime package is a `MissingDependencyError` (an
+ImportError) that names what to install.
 """
 
 import argparse
 import hashlib
+import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -27,10 +32,57 @@ import numpy as np
 
 MANIFEST_FILE = "manifest.json"
 FORMAT_OF_SUFFIX = {".onnx": "onnx", ".tflite": "tflite"}
+# The extra of ganzoo's pyproject.toml that installs every optional package below.
+EXTRA = "ganzoo[export]"
+DISTRIBUTIONS = {"ai_edge_litert": "ai-edge-litert", "onnxruntime": "onnxruntime",
+                 "onnx": "onnx", "tf2onnx": "tf2onnx"}
 
 
 class IntegrityError(ValueError):
     """An artifact does not match its manifest (changed, truncated or missing)."""
+
+
+class MissingDependencyError(ImportError):
+    """An optional package (of the `export` extra) is not installed.
+
+    `alone`: also name the package's own pip install, all that this file needs when
+    copied alone onto a device (the extra brings TensorFlow too).
+    """
+
+    def __init__(self, package, purpose, alone=False):
+        hint = f"pip install '{EXTRA}'"
+        if alone:
+            distribution = DISTRIBUTIONS.get(package, package)
+            hint += f" (or, for runtime.py alone, pip install {distribution})"
+        super().__init__(f"{purpose} needs the package {package}; install it with: {hint}",
+                         name=package)
+        self.package, self.purpose = package, purpose
+
+
+# ------------------------------------------------------------- optional packages
+
+def optional_import(module, purpose, alone=False):
+    """Import `module` (e.g. "ai_edge_litert.interpreter") for `purpose`.
+
+    Raises `MissingDependencyError` naming the package and the install command when
+    its top-level package is not installed; other import failures propagate as they are.
+    """
+    package = module.split(".")[0]
+    try:
+        importlib.import_module(package)  # the package first: its absence is the message
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name and error.name.split(".")[0] == package:
+            raise MissingDependencyError(package, purpose, alone) from error
+        raise
+
+
+def require(packages, purpose):
+    """Raise `MissingDependencyError` for the first of `packages` not installed,
+    without importing any of them (tf2onnx imports TensorFlow)."""
+    for package in packages:
+        if importlib.util.find_spec(package) is None:
+            raise MissingDependencyError(package, purpose)
 
 
 # ------------------------------------------------------------------------ integrity
@@ -118,13 +170,17 @@ def load(path, threads=None, check=True, allow_failing=False):
 
 
 class OnnxGenerator:
-    """An ONNX artifact run by ONNX Runtime on the CPU."""
+    """An ONNX artifact run by ONNX Runtime on the CPU.
+
+    `batch` is None for a dynamic batch dimension (every file ganzoo writes), else the
+    batch size fixed in the file; a batch of another size runs in calls of that size.
+    """
 
     format = "onnx"
     runtime = "onnxruntime"
 
     def __init__(self, path, threads=None):
-        import onnxruntime as ort
+        ort = optional_import("onnxruntime", "running an .onnx file", alone=True)
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -136,25 +192,34 @@ class OnnxGenerator:
                                             providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
+        # ONNX Runtime gives a symbolic dimension as a name or None, a fixed one as an int.
+        first = self.session.get_inputs()[0].shape[0]
+        self.batch = first if isinstance(first, int) and first > 0 else None
 
     def __call__(self, inputs):
-        feed = {self.input_name: np.ascontiguousarray(inputs, dtype=np.float32)}
-        return self.session.run([self.output_name], feed)[0]
+        return _in_batches(self._run, np.ascontiguousarray(inputs, dtype=np.float32),
+                           self.batch, self.path)
+
+    def _run(self, inputs):
+        return self.session.run([self.output_name], {self.input_name: inputs})[0]
 
 
 class LiteRTGenerator:
     """A TFLite artifact run by the LiteRT interpreter (XNNPACK where it applies).
 
-    A file with a fixed batch size (`batch`, 1 for ganzoo's TFLite files) runs a larger
-    batch that is a multiple of it as consecutive invocations; a dynamic-batch file
-    (`batch` None) is resized to each new batch size.
+    A file with a fixed batch size (`batch`, 1 for ganzoo's TFLite files) runs a batch
+    of any other size as consecutive invocations of its own batch, never by resizing
+    it: resizing a fixed-batch graph fails in XNNPACK ("failed to reshape runtime")
+    and in any op whose shape the converter baked in (Reshape, TransposeConv's output
+    shape). A dynamic-batch file (`batch` None) is resized to each new batch size.
     """
 
     format = "tflite"
     runtime = "litert"
 
     def __init__(self, path, threads=None):
-        from ai_edge_litert.interpreter import Interpreter
+        Interpreter = optional_import("ai_edge_litert.interpreter", "running a .tflite file",
+                                      alone=True).Interpreter
 
         self.path, self.threads = Path(path), threads
         self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
@@ -171,17 +236,15 @@ class LiteRTGenerator:
             self._shape = tuple(self._input["shape"])
 
     def __call__(self, inputs):
-        inputs = np.asarray(inputs, dtype=np.float32)
-        if self.batch is None or len(inputs) == self.batch:
-            return self._invoke(inputs)
-        if len(inputs) % self.batch:
-            raise ValueError(f"{self.path.name} was converted for batches of {self.batch}; "
-                             f"got a batch of {len(inputs)}, not a multiple of it.")
-        return np.concatenate([self._invoke(inputs[i:i + self.batch])
-                               for i in range(0, len(inputs), self.batch)])
+        return _in_batches(self._invoke, np.asarray(inputs, dtype=np.float32), self.batch,
+                           self.path)
 
     def _invoke(self, inputs):
         if inputs.shape != self._shape:
+            if self.batch is not None:
+                raise ValueError(f"{self.path.name} takes inputs of shape "
+                                 f"{tuple(int(d) for d in self._shape[1:])} per row; "
+                                 f"got {inputs.shape[1:]}.")
             # A dynamic batch dimension: resize once per new shape, not per call.
             self.interpreter.resize_tensor_input(self._input["index"], inputs.shape)
             self.interpreter.allocate_tensors()
@@ -191,6 +254,25 @@ class LiteRTGenerator:
         self.interpreter.set_tensor(self._input["index"], _quantize(inputs, self._input))
         self.interpreter.invoke()
         return _dequantize(self.interpreter.get_tensor(self._output["index"]), self._output)
+
+
+def _in_batches(run, inputs, batch, path):
+    """`run` on `inputs` in slices of the file's fixed `batch` (None: all at once).
+
+    A short last slice is padded with copies of its last row, whose outputs are
+    dropped: each row's output is the one it gets run alone.
+    """
+    if batch is None or len(inputs) == batch:
+        return run(inputs)
+    if len(inputs) == 0:
+        raise ValueError(f"{path.name}: got an empty batch.")
+    outputs = []
+    for start in range(0, len(inputs), batch):
+        rows = inputs[start:start + batch]
+        if len(rows) < batch:
+            rows = np.concatenate([rows, np.repeat(rows[-1:], batch - len(rows), axis=0)])
+        outputs.append(run(rows)[:min(batch, len(inputs) - start)])
+    return np.concatenate(outputs)
 
 
 def _quantize(values, detail):

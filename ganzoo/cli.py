@@ -6,13 +6,12 @@ run folders."""
 import argparse
 import datetime
 import functools
-import os
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 
 import ganzoo
+from ganzoo.startup import import_tensorflow
 
 
 def main(argv=None):
@@ -21,7 +20,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     if args.needs_tensorflow:
-        _import_tensorflow(args.verbose)
+        import_tensorflow(args.verbose)
     try:
         return args.command(args) or 0
     except TrainingInterrupted as interrupt:
@@ -35,37 +34,6 @@ def main(argv=None):
     except KeyboardInterrupt:  # a second Ctrl-C, or one outside training
         print(f"ganzoo {args.command_name}: interrupted.", file=sys.stderr)
         return 130
-
-
-def _import_tensorflow(verbose):
-    """Import TensorFlow without its C++ start-up noise, unless `verbose`.
-
-    `TF_CPP_MIN_LOG_LEVEL=3` hides its log lines (a machine without a GPU logs a cuInit
-    error at level 2); the lines it writes while loading, before its logging is set up,
-    ignore that variable, so they go to a temporary file, shown only if the import fails.
-    A level the user set is kept.
-    """
-    if verbose:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
-        import tensorflow  # noqa: F401
-        return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved_stderr = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow  # noqa: F401
-        except BaseException:
-            os.dup2(saved_stderr, 2)
-            captured.seek(0)
-            sys.stderr.write(captured.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved_stderr, 2)
-            os.close(saved_stderr)
 
 
 def _parser():

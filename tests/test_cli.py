@@ -1,6 +1,8 @@
 """The `ganzoo` command line, end to end on the real digits entry."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -91,3 +93,83 @@ def test_a_2d_entry_trains_and_samples_as_scatter_plots(tmp_path):
         pixels = np.array(picture)
     assert pixels.shape == (400, 400, 3)
     assert (pixels == [255, 64, 64]).all(axis=-1).sum() >= 8 * 9  # the ring's mode centres
+
+
+NO_TENSORFLOW = """
+import contextlib, io, sys
+from ganzoo.cli import main
+for argv in {commands!r}:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        main(argv)
+print(sorted(name for name in sys.modules if name.split(".")[0] in ("tensorflow", "keras")))
+"""
+
+
+@pytest.mark.parametrize("commands", [[["--help"]], [["--version"]], [["train", "--help"]],
+                                      [["list"]]])
+def test_help_version_and_list_import_no_tensorflow(commands):
+    result = subprocess.run([sys.executable, "-c", NO_TENSORFLOW.format(commands=commands)],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_python_m_ganzoo_is_the_command_line():
+    import ganzoo
+
+    result = subprocess.run([sys.executable, "-m", "ganzoo", "--version"], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == f"ganzoo {ganzoo.__version__}"
+
+
+TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} |absl::InitializeLog", re.MULTILINE)
+
+
+def test_tensorflow_start_up_lines_show_only_with_verbose(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    command = [sys.executable, "-m", "ganzoo", "sample", "dcgan-digits", "--num", "4",
+               "--out", str(tmp_path / "x.png")]
+    quiet = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert not TF_LOG_LINE.search(quiet.stderr), quiet.stderr
+    verbose = subprocess.run([*command, "--verbose"], env=env, capture_output=True, text=True,
+                             check=True)
+    assert TF_LOG_LINE.search(verbose.stderr)
+
+
+def test_sample_writes_an_array_single_pngs_or_an_interpolation_strip(tmp_path):
+    from ganzoo import zoo
+
+    gan = zoo.load("dcgan-digits")
+    assert main(["sample", "dcgan-digits", "--num", "5", "--seed", "3",
+                 "--out", str(tmp_path / "samples.npy")]) == 0
+    array = np.load(tmp_path / "samples.npy")
+    np.testing.assert_allclose(array, gan.generate(5, seed=3), atol=1e-6)
+
+    assert main(["sample", "dcgan-digits", "--num", "12", "--seed", "3",
+                 "--out", str(tmp_path / "singles")]) == 0
+    names = sorted(path.name for path in (tmp_path / "singles").iterdir())
+    assert names == [f"sample_{i:02d}.png" for i in range(12)]
+    with Image.open(tmp_path / "singles" / "sample_04.png") as picture:
+        pixels = np.asarray(picture)
+    assert pixels.shape == (32, 32)
+    np.testing.assert_array_equal(pixels, ganzoo_uint8(gan.generate(12, seed=3)[4, ..., 0]))
+
+    assert main(["sample", "dcgan-digits", "--interpolate", "3,7", "--num", "6",
+                 "--out", str(tmp_path / "strip.png")]) == 0
+    with Image.open(tmp_path / "strip.png") as picture:
+        strip = np.asarray(picture)
+    assert strip.shape == (4 * (32 + 2), 4 * (6 * 33 + 1))  # one row of 6 cells, x4
+    ends = gan.interpolate(3, 7, steps=6)
+    first_cell = strip[4:4 + 4 * 32:4, 4:4 + 4 * 32:4]
+    np.testing.assert_array_equal(first_cell, ganzoo_uint8(gan.generate(1, seed=3)[0, ..., 0]))
+    assert ends.shape == (6, 32, 32, 1)
+
+
+def ganzoo_uint8(image):
+    from ganzoo.images import to_uint8
+
+    return to_uint8(image)
+
+
+def test_sample_refuses_a_bad_interpolation_pair(capsys):
+    assert main(["sample", "dcgan-digits", "--interpolate", "3", "--out", "x.png"]) == 2
+    assert "two seeds, like 3,7" in capsys.readouterr().err

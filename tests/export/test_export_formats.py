@@ -72,9 +72,9 @@ def test_tflite_files_have_a_fixed_batch_of_1_and_onnx_a_dynamic_one():
     assert runtime.load(folder / "generator_float32.tflite").batch == 1
 
 
-@pytest.mark.parametrize("tflite_batch, runs, refused", [(None, [1, 3, 8], None),
-                                                          (4, [4, 8], 6)])
-def test_tflite_batch_option(tmp_path, tflite_batch, runs, refused):
+# A file of batch 4 takes any batch: 2 and 6 run with the last call padded.
+@pytest.mark.parametrize("tflite_batch, runs", [(None, [1, 3, 8]), (4, [1, 2, 4, 6, 8])])
+def test_tflite_batch_option(tmp_path, tflite_batch, runs):
     from ganzoo.export import export_generator
 
     generator = spread(ganzoo.nets.dcgan_generator(8, (8, 8, 1), base_filters=8))
@@ -88,6 +88,3 @@ def test_tflite_batch_option(tmp_path, tflite_batch, runs, refused):
     reference = np.asarray(generator(z, training=False))
     for num in runs:
         np.testing.assert_allclose(artifact(z[:num]), reference[:num], atol=1e-4)
-    if refused:
-        with pytest.raises(ValueError, match="converted for batches of 4"):
-            artifact(z[:refused])
