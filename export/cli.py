@@ -54,10 +54,10 @@ def _entry_defaults(args):
     # A zoo entry may say what it exports to (its `export:` section); flags win.
     entry = {}
     if not Path(args.source).exists():
-        from ganzoo import zoo
+        from ganzoo.zoo import catalog
 
-        if args.source in zoo.list_entries():
-            entry = zoo.get_entry(args.source).get("export", {})
+        if args.source in catalog.list_entries():
+            entry = catalog.read_entry(args.source).get("export", {})
     args.formats = args.formats or ",".join(entry.get("formats", [])) or DEFAULT_FORMATS
     args.quantize = args.quantize or ",".join(entry.get("quantize", [])) or DEFAULT_QUANTIZE
 

@@ -144,11 +144,11 @@ def _add_unsafe(command):
 
 
 def _list(args):
-    from ganzoo import zoo
+    from ganzoo.zoo import catalog as zoo
 
     rows = []
     for name in zoo.list_entries():
-        entry = zoo.get_entry(name)
+        entry = zoo.read_entry(name)
         shape = zoo.image_shape_of(entry)
         pretrained = entry.get("pretrained")
         rows.append((name, entry["variant"], entry["data"]["source"],
@@ -212,7 +212,7 @@ def _read_config_file(path):
     except yaml.YAMLError as error:
         raise ValueError(f"--config {path} is not valid YAML: {' '.join(str(error).split())}"
                          ) from error
-    return zoo.validate(config, source=str(path))
+    return zoo.validate(config, source=str(path), base_dir=Path(path).parent)
 
 
 def _load(source, unsafe=False):
@@ -305,12 +305,13 @@ def _eval(args):
     if data is None:
         raise ValueError(f"{args.source} does not record its training data (no config.yaml); "
                          "pass --data, e.g. --data digits.")
-    options = {}
+    options = {"layer": args.layer} if args.layer else {}
     if args.extractor == "inception":
         options["weights"] = str(args.inception_weights) if args.inception_weights else "imagenet"
     table, report = evaluate_model(gan, data, name=Path(args.source).name, num=args.num,
                                    seed=args.seed,
-                                   extractor=get_extractor(args.extractor, **options))
+                                   extractor=get_extractor(args.extractor, **options),
+                                   resize=((config or {}).get("data") or {}).get("resize", "crop"))
     _print_table(["", *table.COLUMNS], [(row["name"], *table.format_row(row["metrics"]))
                                         for row in report["rows"]])
     print()

@@ -183,3 +183,82 @@ def test_network_arguments_cannot_come_from_yaml_and_say_so(name, network):
     with pytest.raises(ValueError, match=f"model argument '{network}' is not an argument of "
                                          r"\w+ that a zoo entry can give"):
         zoo.build_gan(config)
+
+
+# -- the data section: resize, sources relative to the YAML, batch size advice ----------
+
+def _folder_entry(source, batch_size=4, **data):
+    return {"name": "tiny-folder", "variant": "DCGAN",
+            "model": {"image_shape": [8, 8, 1], "latent_dim": 4, "base_filters": 4},
+            "data": {"source": source, "batch_size": batch_size, **data},
+            "training": {"epochs": 1, "seed": 0}}
+
+
+def _write_pngs(folder, count, width=16, height=8):
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        pixels = np.full((height, width), 40 * i % 256, np.uint8)
+        pixels[:, : width // 4] = 255  # a white band on the left: crop and stretch differ
+        Image.fromarray(pixels).save(folder / f"{i}.png")
+    return folder
+
+
+def test_resize_is_a_data_key_with_three_values(tmp_path):
+    folder = _write_pngs(tmp_path / "wide", 4)
+    batches = {}
+    for resize in ("crop", "pad", "stretch"):
+        config = zoo.validate(_folder_entry(str(folder), resize=resize), source="x.yaml")
+        batches[resize] = next(iter(zoo.load_dataset(config, seed=0))).numpy()
+    assert not np.array_equal(batches["crop"], batches["stretch"])
+    assert not np.array_equal(batches["crop"], batches["pad"])
+    with pytest.raises(ValueError, match=r"x.yaml: data: resize must be one of \['crop', 'pad', "
+                                         r"'stretch'\].*got 'squash'"):
+        zoo.validate(_folder_entry(str(folder), resize="squash"), source="x.yaml")
+    with pytest.raises(ValueError, match="'resize' must be str"):
+        zoo.validate(_folder_entry(str(folder), resize=True), source="x.yaml")
+
+
+def test_a_relative_source_is_read_from_the_yaml_folder(tmp_path, monkeypatch):
+    images = _write_pngs(tmp_path / "project" / "images", 4, 8, 8)
+    configs = tmp_path / "project" / "configs"
+    configs.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the current directory has no ../images
+    config = zoo.validate(_folder_entry("../images"), source="configs/tiny.yaml", base_dir=configs)
+    assert config["data"]["source"] == str(images.resolve())
+    assert next(iter(zoo.load_dataset(config, seed=0))).shape == (4, 8, 8, 1)
+    # Without base_dir (a dict built in Python), relative stays relative to the cwd.
+    assert zoo.validate(_folder_entry("../images"))["data"]["source"] == "../images"
+
+
+def test_a_missing_relative_source_names_the_resolved_path(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        zoo.validate(_folder_entry("data/faces"), source="cfg/tiny.yaml", base_dir=tmp_path)
+    message = str(error.value)
+    assert str(tmp_path.resolve() / "data" / "faces") in message
+    assert message.startswith("cfg/tiny.yaml: data:") and "does not exist" in message
+
+
+@pytest.mark.parametrize("source", ["digits", "digits2negative", "ring8", "mnist",
+                                    "cycle_gan/horse2zebra"])
+def test_named_sources_stay_names(tmp_path, source):
+    config = _folder_entry(source)
+    if source == "digits2negative":
+        config.update(variant="CycleGAN", model={"image_shape": [8, 8, 1]})
+    assert zoo.validate(config, base_dir=tmp_path)["data"]["source"] == source
+
+
+def test_a_batch_larger_than_the_data_gives_advice_the_config_can_follow(tmp_path):
+    folder = _write_pngs(tmp_path / "few", 3, 8, 8)
+    config = zoo.validate(_folder_entry(str(folder), batch_size=8))
+    with pytest.raises(ValueError, match="has 3 images, fewer than one batch of 8") as error:
+        zoo.load_dataset(config, seed=0)
+    message = str(error.value)
+    assert "data: batch_size in the config of tiny-folder, at most 3" in message
+    assert "drop_remainder" not in message  # a YAML cannot say it
+    # The Python API keeps its own advice.
+    with pytest.raises(ValueError, match="drop_remainder=False"):
+        ganzoo.data.load(folder, 8, batch_size=8)

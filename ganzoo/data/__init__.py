@@ -8,6 +8,12 @@ A `source` is one of:
   (an existing folder of the same name takes precedence).
 
 `load_unpaired` gives unpaired two-domain (A, B) batches for CycleGAN; see `unpaired`.
+A relative folder path is read from the current directory; `resolve_source` reads it
+from another one (a zoo config's folder).
+
+Non-square images (folders, TFDS datasets) become square before they are resized:
+`resize="crop"` (default) keeps the centre square, "pad" adds black borders, and
+"stretch" squashes them (circles become ellipses).
 """
 
 import os
@@ -18,7 +24,8 @@ from ganzoo.data.unpaired import load_unpaired, load_unpaired_arrays
 
 DIGITS_NUM_CLASSES = digits.NUM_CLASSES
 
-__all__ = ["DIGITS_NUM_CLASSES", "load", "load_arrays", "load_unpaired", "load_unpaired_arrays"]
+__all__ = ["DIGITS_NUM_CLASSES", "load", "load_arrays", "load_unpaired", "load_unpaired_arrays",
+           "resolve_source", "source_kind"]
 
 
 def _resolve(source):
@@ -46,6 +53,50 @@ def _resolve(source):
     raise ValueError(f"{source!r} is neither 'digits', an existing folder, nor a TFDS dataset name")
 
 
+def source_kind(source):
+    """What a single-domain `source` names: "digits", "mixture", "folder" or "tfds".
+
+    Raises ValueError for a source that is none of them (see the module docstring)."""
+    return _resolve(source)[0]
+
+
+def resolve_source(source, base_dir):
+    """`source` with a relative folder path read from `base_dir` instead of the current directory.
+
+    Named sources ("digits", "ring8", "digits2negative", TFDS names such as "mnist" or
+    "cycle_gan/horse2zebra") and absolute paths come back unchanged. A relative path
+    becomes `base_dir / source` (absolute); a bare name (no "/", ".", "~") is a folder
+    only when `base_dir / source` is one, otherwise it stays a name.
+
+    Args:
+        source: a data source as `load` or `load_unpaired` take it.
+        base_dir: the folder relative paths are read from, e.g. a YAML file's folder.
+
+    Raises:
+        FileNotFoundError: a relative path whose folder does not exist, naming the
+            resolved path.
+
+    Example:
+        >>> resolve_source("images/faces", "configs")   # "/home/me/configs/images/faces"
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
+    text = os.fspath(source)
+    if text in ("digits", *mixtures.MIXTURES, *unpaired.EMBEDDED_SOURCES):
+        return source
+    path = Path(text).expanduser()
+    if path.is_absolute():
+        return source
+    resolved = (Path(base_dir).expanduser() / path).resolve()
+    if resolved.exists():
+        return str(resolved)
+    if tfds_source.looks_like_tfds_name(text):
+        return source
+    raise FileNotFoundError(f"data source {text!r} is not a named dataset, and as a path "
+                            f"relative to {Path(base_dir).expanduser().resolve()} it is "
+                            f"{resolved}, which does not exist")
+
+
 def load(
     source,
     image_size=None,
@@ -60,6 +111,7 @@ def load(
     data_dir=None,
     num_examples=None,
     bad_files="error",
+    resize="crop",
 ):
     """Return a batched, prefetched dataset of float32 images in [-1, 1].
 
@@ -84,10 +136,15 @@ def load(
         bad_files: for folders, what to do with files that do not decode as images:
             "error" (default) stops naming them; "skip" leaves them out and warns
             with their count and names.
+        resize: how non-square images (folders, TFDS) become square before resizing:
+            "crop" (default) keeps the centre square; "pad" centres the image on a
+            black (-1) square; "stretch" squashes it to a square. Square images are
+            unchanged by all three.
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
     batch_size = pipeline.check_batch_size(batch_size)
+    pipeline.check_resize(resize)
     kind, where = _resolve(source)
     if num_examples is not None and kind != "mixture":
         raise ValueError("num_examples applies to the 2D mixtures only.")
@@ -101,15 +158,17 @@ def load(
     elif kind == "digits":
         src = digits.digits_source(split, image_size, channels, with_labels)
     elif kind == "folder":
-        src = folder.folder_source(where, split, image_size, channels, with_labels, bad_files)
+        src = folder.folder_source(where, split, image_size, channels, with_labels, bad_files,
+                                   resize)
     else:
         src = tfds_source.tfds_source(
-            where, split, image_size, channels, with_labels, data_dir, shuffle, seed
+            where, split, image_size, channels, with_labels, data_dir, shuffle, seed, resize
         )
     return pipeline.finish(src, batch_size, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder)
 
 
-def load_arrays(source, image_size=None, *, split="train", channels=None, bad_files="error"):
+def load_arrays(source, image_size=None, *, split="train", channels=None, bad_files="error",
+                resize="crop"):
     """Return a whole in-memory source as (float32 images (N, H, W, C) in [-1, 1], int32 labels (N,)).
 
     Only for "digits", the 2D mixtures (65,536 points, seed 0) and folders; TFDS
@@ -121,16 +180,18 @@ def load_arrays(source, image_size=None, *, split="train", channels=None, bad_fi
         split: as in `load`.
         channels: 1, 3 or None (see `load`).
         bad_files: "error" or "skip", for folders (see `load`).
+        resize: "crop", "pad" or "stretch" for non-square images (see `load`).
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
+    pipeline.check_resize(resize)
     kind, where = _resolve(source)
     if kind == "mixture":
         return mixtures.mixture_arrays(where)
     if kind == "digits":
         return digits.digits_arrays(split, image_size, channels)
     if kind == "folder":
-        return folder.folder_arrays(where, split, image_size, channels, bad_files)
+        return folder.folder_arrays(where, split, image_size, channels, bad_files, resize)
     raise ValueError(
         f"load_arrays only supports in-memory sources ('digits', a mixture or a folder), not the "
         f"TFDS dataset {source!r}; use load() to stream it"

@@ -116,15 +116,16 @@ def _decodes(path):
     return path, tf.shape(image)
 
 
-def _decode(path, image_size, channels):
+def _decode(path, image_size, channels, resize):
     # Decoding to RGB first works for every format; TF refuses channels=1 for BMP and GIF.
     image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
     image.set_shape([None, None, 3])
     image = tf.image.convert_image_dtype(image, tf.float32)
-    return pipeline.scale_images(image, image_size, channels)
+    return pipeline.scale_images(image, image_size, channels, resize)
 
 
-def folder_source(folder, split, image_size, channels, with_labels, bad_files="error"):
+def folder_source(folder, split, image_size, channels, with_labels, bad_files="error",
+                  resize="crop"):
     """Return the images of a folder as an unbatched `pipeline.Source`.
 
     Args:
@@ -134,7 +135,10 @@ def folder_source(folder, split, image_size, channels, with_labels, bad_files="e
         channels: 1, 3, or None for the first image's channels (RGBA counts as 3).
         with_labels: yield `(image, label)` pairs instead of images.
         bad_files: what to do with files that do not decode, see `check_files`.
+        resize: how non-square images become square: "crop" (the centre square, the
+            default), "pad" (black borders) or "stretch" (see `pipeline.to_square`).
     """
+    pipeline.check_resize(resize)
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r} for a folder; folders have no splits, use 'train' or 'all'")
     paths, labels, _ = list_images(folder)
@@ -157,15 +161,15 @@ def folder_source(folder, split, image_size, channels, with_labels, bad_files="e
     if with_labels:
         dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
         def prepare(path, label):
-            return _decode(path, image_size, channels), label
+            return _decode(path, image_size, channels, resize), label
     else:
         dataset = tf.data.Dataset.from_tensor_slices(paths)
         def prepare(path):
-            return _decode(path, image_size, channels)
+            return _decode(path, image_size, channels, resize)
     return pipeline.Source(dataset, len(paths), name=f"folder {str(folder)!r}", prepare=prepare)
 
 
-def folder_arrays(folder, split, image_size, channels, bad_files="error"):
+def folder_arrays(folder, split, image_size, channels, bad_files="error", resize="crop"):
     """Return all images of a folder as (float32 images in [-1, 1], int32 labels).
 
     Args:
@@ -174,9 +178,10 @@ def folder_arrays(folder, split, image_size, channels, bad_files="error"):
         image_size: output side length, or None (see `folder_source`).
         channels: 1, 3 or None (see `folder_source`).
         bad_files: "error" or "skip" for files that do not decode (see `check_files`).
+        resize: "crop", "pad" or "stretch" (see `folder_source`).
     """
     source = folder_source(folder, split, image_size, channels, with_labels=True,
-                           bad_files=bad_files)
+                           bad_files=bad_files, resize=resize)
     # Same decoding graph as load(), so arrays and streamed batches agree exactly.
     dataset = source.dataset.map(source.prepare, num_parallel_calls=tf.data.AUTOTUNE)
     images, labels = dataset.batch(source.num_examples).get_single_element()

@@ -6,7 +6,26 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from ganzoo.errors import DataError
+
 DEFAULT_SHUFFLE_BUFFER = 10_000
+# How a non-square image becomes square before it is resized (see `to_square`).
+RESIZE_MODES = ("crop", "pad", "stretch")
+
+
+class BatchLargerThanDataError(DataError):
+    """A source has fewer images than one batch, with `drop_remainder` set.
+
+    Carries `count` and `batch_size`, so a caller that knows where the batch size came
+    from (a zoo config's `data: batch_size`) can give the advice that fits it.
+    """
+
+    def __init__(self, name, count, batch_size, advice=None):
+        self.name, self.count, self.batch_size = name, count, batch_size
+        advice = advice or (f"use a smaller batch_size (at most {count}), add images, or pass "
+                            "drop_remainder=False to keep the partial batch")
+        super().__init__(f"{name} has {count} images, fewer than one batch of {batch_size}; "
+                         f"{advice}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +91,40 @@ def check_batch_size(batch_size):
     return int(batch_size)
 
 
+def check_resize(resize):
+    """Return `resize`, raising ValueError unless it is one of `RESIZE_MODES`.
+
+    Args:
+        resize: "crop", "pad" or "stretch" (see `to_square`).
+    """
+    if resize not in RESIZE_MODES:
+        raise ValueError(f"resize must be 'crop' (centre crop to a square, the default), 'pad' "
+                         f"(pad to a square with black) or 'stretch'; got {resize!r}")
+    return resize
+
+
+def to_square(images, resize):
+    """Make (..., H, W, C) images square, keeping their aspect ratio unless told to stretch.
+
+    "crop" keeps the centre square of side min(H, W); "pad" centres the image on a
+    square of side max(H, W) filled with 0, which is black (-1 once mapped to
+    [-1, 1]); "stretch" leaves the image as it is, for the resize to squash it.
+
+    Args:
+        images: float tensor, (H, W, C) or (N, H, W, C), values in [0, 1].
+        resize: "crop", "pad" or "stretch".
+    """
+    if check_resize(resize) == "stretch":
+        return images
+    height, width = images.shape[-3], images.shape[-2]
+    if height is not None and height == width:  # already square (digits): nothing to do
+        return images
+    shape = tf.shape(images)
+    height, width = shape[-3], shape[-2]
+    side = tf.minimum(height, width) if resize == "crop" else tf.maximum(height, width)
+    return tf.image.resize_with_crop_or_pad(images, side, side)
+
+
 def native_channels(count):
     """Map a decoded image's channel count to the 1 or 3 channels ganzoo uses.
 
@@ -103,15 +156,17 @@ def convert_channels(images, channels):
     return tf.image.grayscale_to_rgb(images)
 
 
-def scale_images(images, image_size, channels):
+def scale_images(images, image_size, channels, resize="crop"):
     """Resize float images in [0, 1] to a square size and map them to [-1, 1].
 
     Args:
         images: float32 tensor or array, (H, W, C) or (N, H, W, C), values in [0, 1].
         image_size: output side length.
         channels: output channels, 1 or 3.
+        resize: how a non-square image becomes square first, see `to_square`.
     """
     images = convert_channels(tf.convert_to_tensor(images, tf.float32), channels)
+    images = to_square(images, resize)
     # antialias only changes anything when downsampling; there it prevents aliasing.
     images = tf.image.resize(images, (image_size, image_size), method="bilinear", antialias=True)
     # Clipping guards against float round-off pushing values just past the tanh range.
@@ -132,10 +187,7 @@ def finish(source, batch_size, *, shuffle, seed, drop_remainder):
     if count == 0:
         raise ValueError(f"{source.name} has no images")
     if drop_remainder and count is not None and count < batch_size:
-        raise ValueError(
-            f"{source.name} has {count} images, fewer than one batch of {batch_size}; "
-            "use a smaller batch_size or drop_remainder=False"
-        )
+        raise BatchLargerThanDataError(source.name, count, batch_size)
     dataset = source.dataset
     if shuffle:
         buffer = count or DEFAULT_SHUFFLE_BUFFER

@@ -75,11 +75,13 @@ def _count(info, split, dataset):
         return cardinality if cardinality >= 0 else None
 
 
-def _scale(image, image_size, channels):
-    return pipeline.scale_images(tf.image.convert_image_dtype(image, tf.float32), image_size, channels)
+def _scale(image, image_size, channels, resize):
+    return pipeline.scale_images(tf.image.convert_image_dtype(image, tf.float32), image_size,
+                                 channels, resize)
 
 
-def tfds_source(name, split, image_size, channels, with_labels, data_dir, shuffle, seed):
+def tfds_source(name, split, image_size, channels, with_labels, data_dir, shuffle, seed,
+                resize="crop"):
     """Return one split of a TFDS dataset as an unbatched `pipeline.Source`.
 
     Args:
@@ -91,7 +93,10 @@ def tfds_source(name, split, image_size, channels, with_labels, data_dir, shuffl
         data_dir: TFDS data directory, or None for the TFDS default.
         shuffle: also shuffle the order of the dataset's files.
         seed: seed for that file shuffling.
+        resize: how non-square images become square: "crop", "pad" or "stretch"
+            (see `pipeline.to_square`).
     """
+    pipeline.check_resize(resize)
     dataset, info = _load(name, split, data_dir, shuffle, seed)
     features = info.features
     if "image" not in features:
@@ -113,11 +118,11 @@ def tfds_source(name, split, image_size, channels, with_labels, data_dir, shuffl
     if with_labels:
         dataset = dataset.map(lambda example: (example["image"], example["label"]))
         def prepare(image, label):
-            return _scale(image, image_size, channels), tf.cast(label, tf.int32)
+            return _scale(image, image_size, channels, resize), tf.cast(label, tf.int32)
     else:
         dataset = dataset.map(lambda example: example["image"])
         def prepare(image):
-            return _scale(image, image_size, channels)
+            return _scale(image, image_size, channels, resize)
 
     max_buffer = None
     if None not in (height, width, stored_channels):

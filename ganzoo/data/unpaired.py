@@ -96,7 +96,7 @@ def _domain_seeds(seed):
     return int(seed_a), int(seed_b)
 
 
-def _sources(kind, where, split, image_size, channels, data_dir, shuffle, seeds):
+def _sources(kind, where, split, image_size, channels, data_dir, shuffle, seeds, resize):
     """Return the (A, B) `pipeline.Source`s of a resolved two-domain source."""
     if kind == digits_pair.NAME:
         images_a, _, images_b, _ = digits_pair.digits_pair_arrays(split, image_size, channels)
@@ -107,13 +107,14 @@ def _sources(kind, where, split, image_size, channels, data_dir, shuffle, seeds)
         )
     if kind == "folder":
         return tuple(
-            folder.folder_source(path, "train", image_size, channels, with_labels=False)
+            folder.folder_source(path, "train", image_size, channels, with_labels=False,
+                                 resize=resize)
             for path in _domain_folders(where, split)
         )
     _check_split(split, f"TFDS dataset {where!r}")
     return tuple(
         tfds_source.tfds_source(where, f"{split}{domain}", image_size, channels, False,
-                                data_dir, shuffle, seed)
+                                data_dir, shuffle, seed, resize)
         for domain, seed in zip("AB", seeds)
     )
 
@@ -148,6 +149,7 @@ def load_unpaired(
     seed=None,
     drop_remainder=True,
     data_dir=None,
+    resize="crop",
 ):
     """Return a prefetched dataset of unpaired `(images_a, images_b)` batch pairs.
 
@@ -175,13 +177,16 @@ def load_unpaired(
             batch of each pass over a domain can be smaller, so the two batches of a
             pair can differ in size.
         data_dir: TFDS data directory (TFDS sources only).
+        resize: how non-square images (folders, TFDS) become square: "crop" (the
+            centre square, default), "pad" (black borders) or "stretch".
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
     batch_size = pipeline.check_batch_size(batch_size)
+    pipeline.check_resize(resize)
     kind, where = _resolve(source)
     seeds = _domain_seeds(seed)
-    sources = _sources(kind, where, split, image_size, channels, data_dir, shuffle, seeds)
+    sources = _sources(kind, where, split, image_size, channels, data_dir, shuffle, seeds, resize)
     domains = [
         pipeline.finish(src, batch_size, shuffle=shuffle, seed=domain_seed, drop_remainder=drop_remainder)
         for src, domain_seed in zip(sources, seeds)
@@ -199,7 +204,7 @@ def load_unpaired(
     return pairs.prefetch(tf.data.AUTOTUNE)
 
 
-def load_unpaired_arrays(source, image_size=None, *, split="train", channels=None):
+def load_unpaired_arrays(source, image_size=None, *, split="train", channels=None, resize="crop"):
     """Return a whole in-memory two-domain source as (images_a, images_b).
 
     Both are float32 arrays (N, H, W, C) in [-1, 1], in a fixed order; N differs
@@ -211,16 +216,18 @@ def load_unpaired_arrays(source, image_size=None, *, split="train", channels=Non
         image_size: output side length, or None for the native size (see `load_unpaired`).
         split: "train" or "test".
         channels: 1, 3 or None (see `load_unpaired`).
+        resize: "crop", "pad" or "stretch" for non-square images (see `load_unpaired`).
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
+    pipeline.check_resize(resize)
     kind, where = _resolve(source)
     if kind == digits_pair.NAME:
         images_a, _, images_b, _ = digits_pair.digits_pair_arrays(split, image_size, channels)
         return images_a, images_b
     if kind == "folder":
         images_a, images_b = (
-            folder.folder_arrays(path, "train", image_size, channels)[0]
+            folder.folder_arrays(path, "train", image_size, channels, resize=resize)[0]
             for path in _domain_folders(where, split)
         )
         _check_same_shape(repr(str(source)), images_a.shape[1:], images_b.shape[1:])

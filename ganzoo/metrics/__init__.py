@@ -12,10 +12,16 @@ samples; `evaluate` makes the table `ganzoo eval` prints, with its protocol.
     >>> metrics.frechet_distance(real, fake), metrics.kid(real, fake)
     >>> metrics.inception_score(probs), metrics.precision_recall(real, fake, k=3)
     >>> metrics.compare(gan.generate(1000, seed=0), real_images)   # all of them, with protocol
+
+Images that are not digits need another extractor: "inception" (its weights downloaded,
+or a local file), or your own model, `get_extractor("model.keras", layer="features")`,
+a `keras.Model`, or a function `images -> features`.
 """
 
 from ganzoo.metrics.evaluate import compare, evaluate_gan, feature_stats
-from ganzoo.metrics.extractors import FeatureExtractor, check_images
+from ganzoo.metrics.extractors import ExtractorError, FeatureExtractor, check_images
+from ganzoo.metrics.callable_extractor import CallableExtractor
+from ganzoo.metrics.keras_model_extractor import KerasModelExtractor
 from ganzoo.metrics.registry import extractor_names, get_extractor, register_extractor
 from ganzoo.metrics.frechet import frechet_distance, frechet_distance_from_moments
 from ganzoo.metrics.classifier_score import inception_score
@@ -33,4 +39,5 @@ __all__ = [
     "FeatureStats",
     "RunningMoments", "Reservoir", "FeatureExtractor", "get_extractor", "register_extractor",
     "extractor_names", "check_images", "compare", "evaluate_gan", "feature_stats",
+    "ExtractorError", "KerasModelExtractor", "CallableExtractor",
 ]

@@ -51,7 +51,11 @@ def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_MET
     Args:
         fake, real: images in [-1, 1] (arrays or iterables of batches), or `FeatureStats`
             already computed with the same extractor (so real statistics are computed once).
-        extractor: "digits", "inception" or a `FeatureExtractor`.
+        extractor: anything `get_extractor` takes: "digits", "inception", the path of a
+            `.keras` model, a `keras.Model`, a function `images -> features`, or a
+            `FeatureExtractor` (to give a file's layer: `get_extractor(path, layer=NAME)`).
+            The extractor may refuse a real set it cannot measure (the digits
+            classifier refuses images that are not digits).
         real_labels: true labels of `real`, for the real class distribution of mode
             coverage; without them, the extractor's predictions on `real` stand in.
         metrics: any of "fid", "kid", "is", "pr" (precision/recall), "modes".
@@ -64,7 +68,8 @@ def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_MET
 
     Returns:
         {"metrics": {name: value}, "protocol": {...}}; metrics the extractor cannot give
-        (IS and mode coverage without class probabilities) are None.
+        (IS and mode coverage without class probabilities) are None, and their protocol
+        entry says why under "skipped".
     """
     unknown = set(metrics) - set(ALL_METRICS)
     if unknown:
@@ -74,6 +79,7 @@ def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_MET
         fake, extractor, confidence=confidence, seed=seed)
     real_stats = real if isinstance(real, FeatureStats) else feature_stats(
         real, extractor, confidence=confidence, seed=seed)
+    extractor.check_real(real_stats)
     values, protocol = {}, {**extractor.protocol(), "num_fake": fake_stats.count,
                             "num_real": real_stats.count}
     for side, stats in (("fake", fake_stats), ("real", real_stats)):
@@ -92,10 +98,12 @@ def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_MET
         values["precision"], values["recall"] = precision_recall(real_f, fake_f, k=pr_k)
         protocol["precision_recall"] = {"k": pr_k, "num_per_set": len(real_f)}
     probs = fake_stats.probs
+    skipped = {} if probs is not None else {
+        "skipped": f"{extractor.name} gives no class probabilities (only a classifier does)"}
     if "is" in metrics:
         values["is"], values["is_std"] = (inception_score(probs, is_splits) if probs is not None
                                           else (None, None))
-        protocol["inception_score"] = {"splits": is_splits}
+        protocol["inception_score"] = {"splits": is_splits, **skipped}
     if "modes" in metrics:
         if probs is None:
             values.update(modes_covered=None, num_modes=None, class_kl=None,
@@ -112,8 +120,30 @@ def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_MET
                           class_kl=coverage.kl, confident_fraction=coverage.confident_fraction,
                           class_histogram=list(coverage.histogram))
         protocol["mode_coverage"] = {"confidence": fake_stats.confidence, "min_share": min_share,
-                                     "real_distribution": source if probs is not None else None}
+                                     "real_distribution": source if probs is not None else None,
+                                     **skipped}
     return {"metrics": values, "protocol": protocol}
+
+
+def _reference_sets(source, size, channels, split, floor_split, seed, resize):
+    """(real images, their labels or None, floor images, what each set is) of `source`."""
+    from ganzoo.data import load_arrays, source_kind
+
+    if source_kind(source) != "folder":
+        real, labels = load_arrays(source, size, split=split, channels=channels)
+        floor, _ = load_arrays(source, size, split=floor_split, channels=channels)
+        return real, labels, floor, f"{source} {split} split", f"{source} {floor_split} split"
+    images, _ = load_arrays(source, size, split="all", channels=channels, resize=resize)
+    if len(images) < 4:
+        raise ValueError(f"folder {str(source)!r} has {len(images)} images; measuring needs at "
+                         "least 4 (half of them the reference, half the floor).")
+    order = np.random.default_rng(seed).permutation(len(images))
+    half = len(images) // 2
+    # Subfolder labels are the folder's classes, not the extractor's: no real_labels.
+    return (images[np.sort(order[:half])], None, images[np.sort(order[half:])],
+            f"folder {str(source)!r}, a random half (seed {seed}; a folder has no held-out "
+            f"split, so the GAN may have trained on these)",
+            f"folder {str(source)!r}, the other half")
 
 
 def _equal_sizes(a, b, seed):
@@ -124,7 +154,8 @@ def _equal_sizes(a, b, seed):
 
 
 def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="test",
-                 floor_split="train", extractor="digits", metrics=ALL_METRICS, **compare_kwargs):
+                 floor_split="train", extractor="digits", metrics=ALL_METRICS, resize="crop",
+                 **compare_kwargs):
     """The GAN, the floor and the ceiling rows against the held-out real split, one protocol.
 
     Args:
@@ -134,27 +165,27 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
             split, so the floor row uses exactly the model row's counts.
         seed: latent seed of the generated samples, noise seed, subset seed.
         source: the real data (`ganzoo.data.load_arrays` source), at the GAN's image size.
+            A folder has no held-out split: a seeded random half of it is the
+            reference and the other half the floor (the GAN may have seen both).
         split, floor_split: the real reference split and the floor's real split.
-        extractor: "digits", "inception" or a `FeatureExtractor`.
+        extractor: anything `get_extractor` takes (see `compare`).
         metrics: see `compare`.
+        resize: how a folder's non-square images become square, as for training
+            (`ganzoo.data.load`'s `resize`).
 
     Returns:
         {"rows": [{"name", "metrics", "protocol"}, ...], "protocol": {...shared...}}.
     """
-    from ganzoo.data import load_arrays
-
     shape = tuple(gan.data_shape)
     if len(shape) != 3 or shape[-1] not in (1, 3):
         raise ValueError(f"image metrics need a GAN that makes images; this one makes samples of "
                          f"shape {shape} (for 2D mixtures use "
                          f"ganzoo.metrics.mixture_mode_metrics).")
     extractor = get_extractor(extractor)
-    if extractor.name.startswith("ganzoo-digits") and source != "digits":
-        raise ValueError(f"the digits classifier only measures digit images; this GAN's data is "
-                         f"{source!r}. Use extractor='inception' (CLI: --extractor inception).")
+    extractor.check_source(source)
     size, channels = shape[0], shape[-1]
-    real, real_labels = load_arrays(source, size, split=split, channels=channels)
-    floor, _ = load_arrays(source, size, split=floor_split, channels=channels)
+    real, real_labels, floor, reference, floor_source = _reference_sets(
+        source, size, channels, split, floor_split, seed, resize)
     num = len(floor) if num is None else int(num)
     if num < 2:
         raise ValueError(f"need at least 2 generated samples; got {num}.")
@@ -167,12 +198,12 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
     rows = []
     for label, images, described in (
             (name, gan_batches(gan, num, seed), f"generated, latent seed {seed}"),
-            ("real train (floor)", floor, f"{source} {floor_split} split"),
+            ("real train (floor)", floor, floor_source),
             ("uniform noise (ceiling)", noise, f"uniform in [-1, 1], seed {seed}")):
         result = compare(images, real_stats, extractor, **kwargs)
         result["protocol"]["samples"] = described
         rows.append({"name": label, **result})
-    shared = {**extractor.protocol(), "reference": f"{source} {split} split",
+    shared = {**extractor.protocol(), "reference": reference,
               "num_reference": len(real), "image_shape": list(shape),
               "num_samples": num, "seed": seed}
     return {"rows": rows, "protocol": shared}
@@ -205,18 +236,24 @@ def protocol_lines(report):
     size = ("the GAN's image size" if shared.get("image_shape") is None
             else "x".join(str(s) for s in shared["image_shape"]))
     lines = [f"extractor: {shared['extractor']} (weights sha256 {digest}...), "
-             f"{shared['feature_dim']}-d features, input {shared.get('input', '?')}",
-             f"real reference: {shared['reference']}, {shared['num_reference']} images at "
-             f"{size}; every row: {shared['num_samples']} samples (seed {shared['seed']})"]
+             f"{shared['feature_dim']}-d features, input {shared.get('input', '?')}"]
+    if shared.get("layer"):  # your own Keras model: which file, which layer
+        lines.append(f"extractor model: {shared.get('model_file') or 'a keras.Model in memory'}, "
+                     f"features from {shared['feature_layer']}")
+    lines.append(f"real reference: {shared['reference']}, {shared['num_reference']} images at "
+                 f"{size}; every row: {shared['num_samples']} samples (seed {shared['seed']})")
     if "kid" in first:
         lines.append(f"KID: {first['kid']['subsets']} subsets of {first['kid']['subset_size']}, "
                      f"kernel {first['kid']['kernel']} (values as computed, not x 1000)")
     if "precision_recall" in first:
         lines.append(f"precision/recall: k={first['precision_recall']['k']}, "
                      f"{first['precision_recall']['num_per_set']} samples per set")
-    if "inception_score" in first:
+    if "inception_score" in first and not first["inception_score"].get("skipped"):
         lines.append(f"IS: {first['inception_score']['splits']} splits, over the extractor's "
                      "class probabilities")
+    skipped = (first.get("inception_score") or first.get("mode_coverage") or {}).get("skipped")
+    if skipped:
+        lines.append(f"IS, modes: not measured: {skipped}")
     coverage = first.get("mode_coverage")
     if coverage and coverage.get("real_distribution"):
         lines.append(f"modes: a class is covered with >= {coverage['min_share']:g} of its real "

@@ -6,21 +6,31 @@ says nothing about a FID under another). Two ship with ganzoo:
 
 - "digits": `DigitsClassifier`, a small CNN trained on the digits train split, its
   weights inside the package (works offline). Features for digits-FID/KID and
-  precision/recall, softmax for the Inception Score and mode coverage.
+  precision/recall, softmax for the Inception Score and mode coverage. It measures
+  digits only, and refuses other images.
 - "inception": `InceptionV3Extractor`, Keras' ImageNet InceptionV3 pool features
   (2048-d), for users with a network or a local weights file.
 
-Register your own with `ganzoo.metrics.register_extractor(name, factory)` (see
-`ganzoo.metrics.registry`).
+Your own: a `.keras` file or a `keras.Model` (`KerasModelExtractor`, features from a
+layer you name) or any function `images -> features` (`CallableExtractor`), through
+`ganzoo.metrics.get_extractor`; or register a factory under a name with
+`ganzoo.metrics.register_extractor(name, factory)` (see `ganzoo.metrics.registry`).
 """
 
 from pathlib import Path
 
 import numpy as np
 
+from ganzoo.errors import GanzooError
+
 # Images a GAN makes may overshoot [-1, 1] by round-off; anything further out is a
 # different convention (such as [0, 255]) and would make every metric meaningless.
 RANGE_TOLERANCE = 1e-2
+
+
+class ExtractorError(GanzooError, ValueError):
+    """A feature extractor cannot be built (a bad model file or layer), or refuses images
+    it cannot measure meaningfully (the wrong channels, or not its domain)."""
 
 
 class FeatureExtractor:
@@ -28,7 +38,9 @@ class FeatureExtractor:
 
     Subclasses set `name`, `feature_dim`, `num_classes` (None when the extractor has
     no class probabilities) and `weights_sha256`, and implement `_run(images)`
-    returning `(features, probs or None)` for one batch of checked images.
+    returning `(features, probs or None)` for one batch of checked images. An
+    extractor for one domain only (the digits classifier) refuses other data in
+    `check_source` and `check_real`.
     """
 
     name = "extractor"
@@ -36,6 +48,14 @@ class FeatureExtractor:
     num_classes = None
     weights_sha256 = None
     batch_size = 256
+
+    def check_source(self, source):
+        """Refuse (ExtractorError) a data source (`ganzoo.data` source) this extractor
+        cannot measure; the base accepts any."""
+
+    def check_real(self, stats):
+        """Refuse (ExtractorError) a real set this extractor cannot measure, from its
+        `FeatureStats`; the base accepts any."""
 
     def _run(self, images):
         raise NotImplementedError

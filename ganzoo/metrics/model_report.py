@@ -1,8 +1,10 @@
 """The right metrics for a trained model, chosen by what it makes: the table `ganzoo
 eval` prints, and the headline numbers a zoo model card records.
 
-- images of digits: FID, KID, IS, precision/recall and class coverage with the digits
-  classifier (`evaluate`), or Inception features for other images;
+- images: FID, KID, IS, precision/recall and class coverage (`evaluate`), with the
+  digits classifier for digits; for other images Inception features or your own model
+  (a `.keras` file, a `keras.Model` or a function, see `ganzoo.metrics.get_extractor`),
+  which give IS and class coverage only if they are classifiers;
 - 2D points of a mixture: modes covered, high-quality share, reverse KL
   (`mixture_table`);
 - a CycleGAN of digits2negative: translation errors against the known mapping and
@@ -13,9 +15,13 @@ from ganzoo.data.mixtures import MIXTURES
 from ganzoo.gans import TRANSLATOR
 
 
-def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits"):
+def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits",
+                   resize="crop"):
     """`(table, report)`: the module that formats the rows (COLUMNS, format_row,
-    protocol_lines) and its report `{"rows": [...], "protocol": {...}}`."""
+    protocol_lines) and its report `{"rows": [...], "protocol": {...}}`.
+
+    `extractor` is anything `ganzoo.metrics.get_extractor` takes; `resize` is the
+    training data's `resize` (how a folder's non-square images were made square)."""
     from ganzoo.metrics import evaluate, mixture_table, translation
     from ganzoo.metrics.registry import get_extractor
 
@@ -27,7 +33,7 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     if source in MIXTURES:
         return mixture_table, mixture_table.mixture_report(gan, source, name, num, seed)
     return evaluate, evaluate.evaluate_gan(gan, name=name, num=num, seed=seed, source=source,
-                                           extractor=get_extractor(extractor))
+                                           extractor=get_extractor(extractor), resize=resize)
 
 
 def headline_metrics(report):

@@ -1,9 +1,31 @@
 """The zoo: entries described by YAML files in zoo_configs/, shipped with the package,
-their schema, their pretrained weights and their model cards."""
+their schema, their pretrained weights and their model cards.
 
-from ganzoo.zoo.entries import (build_gan, get_entry, image_shape_of, key_metrics,
-                                list_entries, load, load_dataset, noise_seed_of)
-from ganzoo.zoo.schema import validate
+Names load on first use (PEP 562): listing and reading entries (`ganzoo.zoo.catalog`)
+does not import TensorFlow; building, validating and loading them does.
+"""
 
-__all__ = ["build_gan", "get_entry", "image_shape_of", "key_metrics", "list_entries", "load",
-           "load_dataset", "noise_seed_of", "validate"]
+import importlib
+
+# public name -> the module that defines it
+_NAMES = {"list_entries": "catalog", "image_shape_of": "catalog", "key_metrics": "catalog",
+          "build_gan": "entries", "get_entry": "entries", "load": "entries",
+          "load_dataset": "entries", "noise_seed_of": "entries", "validate": "schema"}
+
+_SUBMODULES = ("cards", "catalog", "entries", "pretrained", "schema")
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -8,7 +8,7 @@ were measured at and how they were made), so a card cannot drift from its entry:
 
 import yaml
 
-from ganzoo.zoo.entries import image_shape_of
+from ganzoo.zoo.catalog import image_shape_of
 
 CARDS_DIR = "docs/zoo"
 

@@ -4,37 +4,25 @@ An entry is data, not code: which variant with which arguments, on which data, f
 how long. Unknown keys are errors that name the key and the file.
 """
 
-import difflib
-import functools
 import inspect
 from importlib import resources
 from pathlib import Path
 
 import keras
 import numpy as np
-import yaml
 
 from ganzoo import data
+from ganzoo.data.pipeline import BatchLargerThanDataError
 from ganzoo.gans import TRANSLATOR, get_variant
 from ganzoo.gans.adversarial import AdversarialModel
 from ganzoo.zoo import pretrained as pretrained_weights
+from ganzoo.zoo.catalog import image_shape_of, read_entry
 from ganzoo.zoo.schema import validate
-
-
-def list_entries():
-    """Names of all zoo entries, sorted."""
-    return sorted(_entries())
 
 
 def get_entry(name):
     """The validated configuration of entry `name` (a fresh dict each call)."""
-    entries = _entries()
-    if name not in entries:
-        close = difflib.get_close_matches(name, entries, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"Unknown zoo entry {name!r}.{hint} Known entries: "
-                         f"{', '.join(sorted(entries))}.")
-    return yaml.safe_load(entries[name].read_text())
+    return validate(read_entry(name), source=f"{name}.yaml")
 
 
 def build_gan(config, seed=None):
@@ -83,14 +71,6 @@ def yaml_arguments(variant):
             if p.kind in named and p.name != "self"} - set(variant.network_arguments)
 
 
-def image_shape_of(config):
-    """The entry's image shape `(size, size, channels)` from its model arguments (the one
-    place an entry states it), or None for non-image data such as 2D points."""
-    model = config["model"]
-    shape = model.get("image_shape") or model.get("data_shape")
-    return tuple(shape) if shape is not None and len(shape) == 3 else None
-
-
 def data_arguments(config):
     """The keyword arguments of the entry's data loader: its `data:` section, with the
     image size and channels of the model's image shape."""
@@ -105,7 +85,15 @@ def load_dataset(config, seed):
     """The entry's training data: unpaired `(images_a, images_b)` batches for a
     translator (CycleGAN), batches of samples otherwise."""
     translator = get_variant(config["variant"]).kind == TRANSLATOR
-    return (data.load_unpaired if translator else data.load)(**data_arguments(config), seed=seed)
+    try:
+        return (data.load_unpaired if translator else data.load)(**data_arguments(config),
+                                                                 seed=seed)
+    except BatchLargerThanDataError as error:
+        # A config cannot say drop_remainder: the advice is what the config can change.
+        raise BatchLargerThanDataError(
+            error.name, error.count, error.batch_size,
+            advice=f"use a smaller batch_size (data: batch_size in the config of "
+                   f"{config['name']}, at most {error.count}) or add images") from None
 
 
 def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):
@@ -152,31 +140,3 @@ def _weights_path(name, record, cache_dir):
         return pretrained_weights.fetch(record["url"], record["sha256"], name, cache_dir)
     raise FileNotFoundError(f"Zoo entry {name!r}: its weights file {record['file']} is missing "
                             "from the installed package; reinstall ganzoo.")
-
-
-def key_metrics(config):
-    """A short text of the metrics recorded for the entry's pretrained weights."""
-    metrics = (config.get("pretrained") or {}).get("metrics") or {}
-    parts = []
-    if "fid" in metrics:
-        parts.append(f"digits-FID {metrics['fid']:.2f}")
-    if "modes_covered" in metrics:
-        parts.append(f"classes {metrics['modes_covered']}/{metrics.get('num_modes', 10)}")
-    if "modes" in metrics:
-        parts.append(f"modes {metrics['modes']}, {100 * metrics['high_quality']:.1f}% high quality")
-    if "a2b_MAE" in metrics:
-        parts.append(f"a2b MAE {metrics['a2b_MAE']:.3f}, class kept "
-                     f"{100 * metrics['a2b_class_kept']:.1f}%")
-    return "; ".join(parts)
-
-
-@functools.cache
-def _entries():
-    entries = {}
-    for path in resources.files("ganzoo.zoo_configs").iterdir():
-        if path.name.endswith(".yaml"):
-            config = validate(yaml.safe_load(path.read_text()), source=path.name)
-            if f"{config['name']}.yaml" != path.name:
-                raise ValueError(f"{path.name}: name {config['name']!r} differs from the file name.")
-            entries[config["name"]] = path
-    return entries

@@ -6,6 +6,8 @@ before any training starts.
 
 import re
 
+from ganzoo import data
+from ganzoo.data.pipeline import RESIZE_MODES
 from ganzoo.gans import get_variant
 from ganzoo.gans.learning_rates import SCHEDULES
 
@@ -20,7 +22,7 @@ SCHEMA = {
     "model": None,
     # image size and channels come from model: image_shape (or an image data_shape)
     "data": {"source": str, "batch_size": int, "split": str, "num_examples": int,
-             "bad_files": str},
+             "bad_files": str, "resize": str},
     "training": {"epochs": int, "seed": int, "steps_per_execution": int,
                  "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
     # how `ganzoo eval` measures the entry, and how far from each metric on the card a
@@ -42,9 +44,23 @@ EXPORT_CHOICES = {"formats": ("onnx", "tflite"),
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def validate(config, source="config"):
+def validate(config, source="config", base_dir=None):
     """Check an entry's keys, value types and consistency; raise ValueError naming the
-    file (`source`), the key and what was expected. Returns `config`."""
+    file (`source`), the key and what was expected.
+
+    Args:
+        config: the entry, as read from YAML.
+        source: how messages name it (the file).
+        base_dir: the folder of the YAML file, when the entry was read from one: a
+            relative `data: source` path is then read from there, not from the current
+            directory (see `ganzoo.data.resolve_source`).
+
+    Returns:
+        `config`; with `base_dir`, a copy whose `data: source` is resolved.
+
+    Example:
+        >>> zoo.validate(yaml.safe_load(path.read_text()), source=str(path), base_dir=path.parent)
+    """
     if not isinstance(config, dict):
         raise ValueError(f"{source}: a zoo entry is a mapping of keys; got {type(config).__name__}.")
     for key in REQUIRED:
@@ -66,7 +82,26 @@ def validate(config, source="config"):
     _check_export(config.get("export", {}), source)
     _check_pretrained(config.get("pretrained"), source)
     _check_tolerance(config, source)
+    _check_resize(config["data"], source)
+    if base_dir is not None:
+        config = {**config, "data": {**config["data"],
+                                     "source": _resolved_source(config["data"], base_dir, source)}}
     return config
+
+
+def _check_resize(data_section, source):
+    resize = data_section.get("resize", "crop")
+    if resize not in RESIZE_MODES:
+        raise ValueError(f"{source}: data: resize must be one of {list(RESIZE_MODES)} (crop: "
+                         "centre square, the default; pad: black borders; stretch: squash to "
+                         f"a square); got {resize!r}.")
+
+
+def _resolved_source(data_section, base_dir, source):
+    try:
+        return data.resolve_source(data_section["source"], base_dir)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"{source}: data: {error}.") from None
 
 
 def _check_keys(mapping, schema, where):

@@ -1,0 +1,65 @@
+"""The zoo's entries as shipped YAML, read without TensorFlow.
+
+Listing, reading and describing entries need only the files: `ganzoo list` and
+`ganzoo --help` stay fast. Validating and building an entry (`ganzoo.zoo.entries`)
+need the variants, and so TensorFlow.
+"""
+
+import difflib
+import functools
+from importlib import resources
+
+import yaml
+
+
+@functools.cache
+def entry_files():
+    """{entry name: its YAML file in the package}, refusing a file named unlike its entry."""
+    files = {}
+    for path in resources.files("ganzoo.zoo_configs").iterdir():
+        if path.name.endswith(".yaml"):
+            name = (yaml.safe_load(path.read_text()) or {}).get("name")
+            if f"{name}.yaml" != path.name:
+                raise ValueError(f"{path.name}: name {name!r} differs from the file name.")
+            files[name] = path
+    return files
+
+
+def list_entries():
+    """Names of all zoo entries, sorted."""
+    return sorted(entry_files())
+
+
+def read_entry(name):
+    """Entry `name` as its YAML says (a fresh dict each call), not yet validated."""
+    files = entry_files()
+    if name not in files:
+        close = difflib.get_close_matches(name, files, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"Unknown zoo entry {name!r}.{hint} Known entries: "
+                         f"{', '.join(sorted(files))}.")
+    return yaml.safe_load(files[name].read_text())
+
+
+def image_shape_of(config):
+    """The entry's image shape `(size, size, channels)` from its model arguments (the one
+    place an entry states it), or None for non-image data such as 2D points."""
+    model = config["model"]
+    shape = model.get("image_shape") or model.get("data_shape")
+    return tuple(shape) if shape is not None and len(shape) == 3 else None
+
+
+def key_metrics(config):
+    """A short text of the metrics recorded for the entry's pretrained weights."""
+    metrics = (config.get("pretrained") or {}).get("metrics") or {}
+    parts = []
+    if "fid" in metrics:
+        parts.append(f"digits-FID {metrics['fid']:.2f}")
+    if "modes_covered" in metrics:
+        parts.append(f"classes {metrics['modes_covered']}/{metrics.get('num_modes', 10)}")
+    if "modes" in metrics:
+        parts.append(f"modes {metrics['modes']}, {100 * metrics['high_quality']:.1f}% high quality")
+    if "a2b_MAE" in metrics:
+        parts.append(f"a2b MAE {metrics['a2b_MAE']:.3f}, class kept "
+                     f"{100 * metrics['a2b_class_kept']:.1f}%")
+    return "; ".join(parts)
