@@ -219,7 +219,8 @@ def _progress_pictures(gan, config, directory, log_dir):
     source = config["data"]["source"]
     if gan.kind == TRANSLATOR:
         size, _, channels = gan.data_shape
-        shape = dict(image_size=size, channels=channels)
+        shape = dict(image_size=size, channels=channels,
+                     resize=config["data"].get("resize", "crop"))
         try:
             images_a, images_b = data.load_unpaired_arrays(source, split="test", **shape)
         except ValueError:  # streamed (TFDS) or without test folders: the first train images
