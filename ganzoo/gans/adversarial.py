@@ -5,6 +5,12 @@ discriminator side), builds them in `compile`, restores them from `.keras` files
 run folders, and draws the stateless training noise. `GAN` (one generator, one
 discriminator) and `CycleGAN` (two of each) build on it.
 
+It also makes a GAN behave like a Keras model: `gan(x)` and `gan.predict(x)` run the
+generator, `gan.evaluate(data)` and `fit(..., validation_data=...)` run the variant's
+`test_step`, `gan.optimizer` shows both optimizers to Keras' learning-rate callbacks,
+the loss trackers tell `EarlyStopping` which way is better, and `fit` refuses data
+that yields no batch instead of training zero steps.
+
 Written for `tf.distribute` from the start: optimizers are built in `compile` (inside
 the caller's strategy scope), and gradients come from losses divided by the number of
 replicas (Keras sums replica gradients). Under the `mixed_float16` policy `compile`
@@ -17,6 +23,9 @@ import numpy as np
 import keras
 import tensorflow as tf
 
+from ganzoo.errors import DataError
+from ganzoo.gans.optimizers import OptimizerPair
+
 SAMPLER, TRANSLATOR = "sampler", "translator"
 
 
@@ -24,7 +33,9 @@ class AdversarialModel(keras.Model):
     """A keras.Model trained with a generator optimizer and a discriminator optimizer.
 
     Subclasses say which variables each optimizer updates (`generator_variables`,
-    `discriminator_variables`) and write `train_step`.
+    `discriminator_variables`), give `generator` (what `call` runs), create
+    `trackers` and `evaluation_trackers` (`ganzoo.gans.trackers.Trackers`, logged by
+    `train_step` and `test_step`), and write both steps.
 
     Args:
         seed: seed of the training noise; None draws one from NumPy's global state,
@@ -43,9 +54,22 @@ class AdversarialModel(keras.Model):
     def __init__(self, *, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = int(np.random.randint(0, 2**31 - 1) if seed is None else seed)
-        # The networks are functional models, built already; the model has no call()
-        # of its own for Keras to trace, so mark it built (needed under a strategy).
+        # The networks are functional models, built already, and `call` only runs one
+        # of them: there is nothing for Keras to build or trace, so mark the model
+        # built (under a strategy, Keras would otherwise build it symbolically).
         self.built = True
+
+    def call(self, inputs, training=False):
+        """What `gan(x)` and `gan.predict(x)` compute: the generator on `inputs`.
+
+        A SAMPLER maps latent vectors `(batch, latent_dim)` to samples; a TRANSLATOR
+        maps images of domain A to domain B (its `generator` is the A->B network).
+        Inference mode (batch norm uses its moving statistics) unless `training=True`.
+
+        Example:
+            >>> images = gan.predict(np.random.normal(size=(16, gan.latent_dim)))
+        """
+        return self.generator(inputs, training=training)
 
     @property
     def generator_variables(self):
@@ -56,6 +80,19 @@ class AdversarialModel(keras.Model):
     def discriminator_variables(self):
         """The variables `d_optimizer` updates."""
         raise NotImplementedError
+
+    @property
+    def metrics(self):
+        # One group (see ganzoo.gans.trackers): Keras resets it each epoch and reads
+        # the direction of each loss from it.
+        return [self.trackers]
+
+    def reset_metrics(self):
+        # Keras calls this at the start of every epoch and of every evaluation. The
+        # evaluation trackers stay out of `metrics`, so validation never mixes into the
+        # training logs; they are reset here.
+        super().reset_metrics()
+        self.evaluation_trackers.reset_state()
 
     def default_optimizer(self):
         """A fresh optimizer for either side when `compile` is given none."""
@@ -101,6 +138,33 @@ class AdversarialModel(keras.Model):
         # tf.distribute, and unbuilt ones silently skip their state when loading.
         self.g_optimizer.build(self.generator_variables)
         self.d_optimizer.build(self.discriminator_variables)
+        # For Keras callbacks (ReduceLROnPlateau, LearningRateScheduler, TensorBoard):
+        # not an optimizer Keras trains with, and not saved (see OptimizerPair).
+        self.optimizer = OptimizerPair(self.g_optimizer, self.d_optimizer)
+
+    def fit(self, x=None, *args, **kwargs):
+        """`keras.Model.fit`, refusing data that yields no batch.
+
+        Keras only warns ("Your input ran out of data") and returns after zero steps;
+        here training or validation data known to be empty (`cardinality() == 0`, e.g.
+        fewer samples than one batch with `drop_remainder=True`) raises `DataError`
+        before training, and a fit that ran no step (data of unknown length, e.g.
+        after `.filter()`) raises it after.
+        """
+        refuse_empty(x, "The training data")
+        if kwargs.get("validation_data") is not None:
+            refuse_empty(kwargs["validation_data"], "validation_data")
+        history = super().fit(x, *args, **kwargs)
+        # An epoch ran (History.epoch) but no step logged a training loss: no batch came.
+        if (history is not None and history.epoch
+                and not any(name in history.history for name in self.trackers.names)):
+            raise DataError(f"fit ran no training step: {no_batch_message(x, 'the training data')}")
+        return history
+
+    def evaluate(self, x=None, *args, **kwargs):
+        """`keras.Model.evaluate` (the variant's `test_step`), refusing an empty dataset."""
+        refuse_empty(x, "The evaluation data")
+        return super().evaluate(x, *args, **kwargs)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Workaround for Keras 3.15 (backend/tensorflow/trainer.py): under a strategy,
@@ -164,6 +228,53 @@ class AdversarialModel(keras.Model):
         if replica is None:
             replica = tf.distribute.get_replica_context().replica_id_in_sync_group
         return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
+
+
+def refuse_empty(data, what):
+    """Raise `DataError` when `data` (a dataset or arrays) is known to yield no batch."""
+    if isinstance(data, tf.data.Dataset):
+        empty = int(data.cardinality()) == 0
+    else:
+        empty = any(isinstance(array, np.ndarray) and array.ndim and len(array) == 0
+                    for array in tf.nest.flatten(data))
+    if empty:
+        raise DataError(no_batch_message(data, what))
+
+
+def no_batch_message(data, what):
+    """Why `data` gave no batch, with its batch size when the dataset says it."""
+    batch_size = _static_batch_size(data)
+    if batch_size:
+        message = (f"{what} yields no batch: it holds fewer samples than one batch of "
+                   f"{batch_size}, which is dropped (batched with drop_remainder=True), or "
+                   f"none at all. Give it at least {batch_size} samples, or smaller batches.")
+    else:
+        message = (f"{what} yields no batch: it is empty. Check its source (an empty folder "
+                   "or array).")
+    if (isinstance(data, tf.data.Dataset)
+            and int(data.cardinality()) == tf.data.UNKNOWN_CARDINALITY):
+        message += " Its length was unknown until read: check that a filter lets samples through."
+    return message
+
+
+def _static_batch_size(data):
+    if not isinstance(data, tf.data.Dataset):
+        return None
+    spec = tf.nest.flatten(data.element_spec)[0]
+    shape = getattr(spec, "shape", None)
+    return shape[0] if shape is not None and shape.rank else None
+
+
+def after_batch(data):
+    """A context in which every op of a training step waits for the step's batch.
+
+    On an exhausted iterator (at each epoch's end, for a dataset of unknown length) the
+    step fails at the iterator's `get_next`, yet TensorFlow still runs the ops that do
+    not depend on the batch: without this, each epoch's end would advance the
+    optimizers' step counters (which seed the noise and count ganzoo's steps) and the
+    generator's batch-norm statistics by a step that never happened.
+    """
+    return tf.control_dependencies(tf.nest.flatten(data))
 
 
 def updates_applied(optimizer):

@@ -5,7 +5,8 @@ alternating step (update D, then G, each with its own tape and its own variables
 A variant changes behaviour through small hooks -- `discriminator_loss`,
 `generator_loss`, `discriminator_steps`, `default_optimizer` -- never by copying
 the step. Optimizers, distribution scaling and training noise come from
-`AdversarialModel`; trackers get the unscaled losses.
+`AdversarialModel`; trackers get the unscaled losses. `test_step` judges held-out
+real samples and fresh fakes; `generate` and `interpolate` are the inference side.
 """
 
 import numpy as np
@@ -13,10 +14,15 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.gans.adversarial import (AdversarialModel, apply_gradients, scale_for_gradients,
-                                     step_logs)
+from ganzoo.gans.adversarial import (AdversarialModel, after_batch, apply_gradients,
+                                     scale_for_gradients)
 from ganzoo.gans.input_checks import check_real_batch
+from ganzoo.gans.latents import checked_latents, slerp
+from ganzoo.gans.trackers import Trackers
 from ganzoo.nets.discriminator_options import pack_samples, packed_shape
+
+# Noise stream of the evaluation fakes, apart from every training draw.
+_EVALUATION_STREAM = 2**20
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -40,13 +46,16 @@ class GAN(AdversarialModel):
     Example:
         >>> gan = GAN(generator=G, discriminator=D)
         >>> gan.compile()
-        >>> gan.fit(dataset, epochs=3)
-        >>> images = gan.generate(16, seed=0)
+        >>> gan.fit(dataset, epochs=3, validation_data=held_out)   # logs val_d_loss, ...
+        >>> images = gan.generate(16, seed=0)              # or gan.predict(latents)
+        >>> strip = gan.interpolate(0, 1, steps=8)
     """
 
     network_arguments = ("generator", "discriminator")
     # Adversarial losses (names in ganzoo.losses.LOSSES) that make sense for the variant.
     supported_losses = ("non_saturating", "minimax", "least_squares", "hinge")
+    # Latent spaces `interpolate` can walk: "z", the generator's Gaussian input.
+    latent_spaces = ("z",)
 
     def __init__(self, generator, discriminator, *, loss="non_saturating",
                  label_smoothing=0.0, pack=1, seed=None, **kwargs):
@@ -67,8 +76,9 @@ class GAN(AdversarialModel):
         # A loss that does not take label smoothing says so now, not at the first step.
         self._d_loss_fn(tf.zeros((1, 1)), tf.zeros((1, 1)), self.label_smoothing)
         self.pack = int(pack)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.trackers = Trackers(("d_loss", "g_loss"))
+        self.evaluation_trackers = Trackers(("d_loss", "d_real_accuracy", "d_fake_accuracy"),
+                                            name="evaluation_trackers")
 
     # ----------------------------------------------------------------- configuration
 
@@ -79,10 +89,6 @@ class GAN(AdversarialModel):
     @property
     def discriminator_variables(self):
         return self.discriminator.trainable_variables
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker]
 
     def get_config(self):
         return {
@@ -116,27 +122,67 @@ class GAN(AdversarialModel):
         """G's loss for one update, from D's scores of its samples."""
         return self._g_loss_fn(fake_scores)
 
+    @property
+    def decision_threshold(self):
+        """The score above which D calls a sample real, for `test_step`'s accuracies.
+
+        0 for logits (cross-entropy: probability 1/2) and for the hinge loss (the
+        middle of its margins -1 and +1). Least squares trains towards 0 (fake) and
+        `1 - label_smoothing` (real): their midpoint. A Wasserstein critic's scores are
+        defined up to a constant (adding one changes neither loss), so its 0 is a
+        convention: compare its accuracies across checkpoints and splits, not with 1/2.
+        """
+        if self.loss_name == "least_squares":
+            return 0.5 * (1.0 - self.label_smoothing)
+        return 0.0
+
     # ---------------------------------------------------------------------- training
 
     def train_step(self, data):
-        real = check_real_batch(_samples_of(data), self.data_shape,
-                                step=self.g_optimizer.iterations)
+        with after_batch(data):
+            real = check_real_batch(_samples_of(data), self.data_shape,
+                                    step=self.g_optimizer.iterations)
+            if self.pack > 1:
+                real = _checked_packable(real, self.pack)
+            batch_size = tf.shape(real)[0]
+
+            # 1. discriminator: a Python loop, since tf.cond around apply_gradients fails
+            #    under MirroredStrategy.
+            for step in range(self.discriminator_steps):
+                d_loss = self._discriminator_update(real, batch_size, noise_stream=step)
+
+            # 2. generator, with fresh noise
+            g_loss = self._generator_update(batch_size, noise_stream=self.discriminator_steps)
+
+            # 3. metrics: true (unscaled) loss values
+            self.trackers.update({"d_loss": d_loss, "g_loss": g_loss})
+            return self.trackers.logs()
+
+    def test_step(self, data):
+        """D's loss and accuracies on held-out real samples and on fresh fakes.
+
+        What `evaluate` returns and `fit(validation_data=...)` logs as `val_*`:
+        `d_loss`, the adversarial loss alone (WGAN-GP's penalty left out: a critic's
+        loss is then minus its estimate of the Wasserstein distance, and a gap between
+        training and held-out values signals overfitting, as Gulrajani et al. 2017
+        watch it); `d_real_accuracy`, the fraction of real samples scored
+        above `decision_threshold`; `d_fake_accuracy`, of fakes scored at or below it.
+        Both networks run in inference mode; the fakes come from `evaluation_latent`.
+        """
+        real = check_real_batch(_samples_of(data), self.data_shape)
         if self.pack > 1:
             real = _checked_packable(real, self.pack)
-        batch_size = tf.shape(real)[0]
-
-        # 1. discriminator: a Python loop, since tf.cond around apply_gradients fails
-        #    under MirroredStrategy.
-        for step in range(self.discriminator_steps):
-            d_loss = self._discriminator_update(real, batch_size, noise_stream=step)
-
-        # 2. generator, with fresh noise
-        g_loss = self._generator_update(batch_size, noise_stream=self.discriminator_steps)
-
-        # 3. metrics: true (unscaled) loss values
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        return step_logs(self.metrics)
+        fake = self.generator(self.evaluation_latent(tf.shape(real)[0]), training=False)
+        real_scores, fake_scores = (
+            tf.cast(self.discriminator(pack_samples(samples, self.pack), training=False),
+                    tf.float32)
+            for samples in (real, fake))
+        threshold = self.decision_threshold
+        self.evaluation_trackers.update({
+            "d_loss": self._d_loss_fn(real_scores, fake_scores, self.label_smoothing),
+            "d_real_accuracy": tf.cast(real_scores > threshold, tf.float32),
+            "d_fake_accuracy": tf.cast(fake_scores <= threshold, tf.float32)})
+        return self.evaluation_trackers.logs()
 
     def _discriminator_update(self, real, batch_size, noise_stream):
         # G runs outside the tape: D's update needs no gradient through G.
@@ -167,18 +213,85 @@ class GAN(AdversarialModel):
         return tf.random.stateless_normal((batch_size, self.latent_dim),
                                           seed=self.noise_seed(noise_stream))
 
+    def evaluation_latent(self, batch_size):
+        """Latent vectors for the fakes of one `test_step` batch.
+
+        Stateless, from a stream no training draw uses, and a function of (seed,
+        generator step, batch position within the evaluation, replica): evaluating the
+        same weights twice judges the same fakes, and training noise is untouched.
+        """
+        # batches judged so far in this evaluation (the trackers are reset at its start)
+        position = tf.cast(self.evaluation_trackers["d_loss"].count, tf.int64)
+        seed = tf.random.experimental.stateless_fold_in(self.noise_seed(_EVALUATION_STREAM),
+                                                        position)
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
+
     # -------------------------------------------------------------------- inference
 
-    def generate(self, num, seed=None, batch_size=256):
-        """`num` samples as a NumPy array in the generator's range ([-1, 1] for images).
+    def prior_latents(self, num, seed=None):
+        """The latent vectors `generate(num, seed=seed)` uses: N(0, I), float32
+        `(num, latent_dim)` from `np.random.default_rng(seed)`."""
+        return np.random.default_rng(seed).standard_normal((num, self.latent_dim)).astype("float32")
 
-        The same `seed` always gives the same samples.
+    def generate(self, num=None, seed=None, latents=None, batch_size=256):
+        """Samples as a NumPy array in the generator's range ([-1, 1] for images).
+
+        Args:
+            num: how many samples; may be left out when `latents` are given.
+            seed: seed of the drawn latents (`prior_latents`): the same seed always
+                gives the same samples.
+            latents: your own latent vectors, `(n, latent_dim)`, instead of drawn ones
+                (then no `seed`).
+            batch_size: latent vectors per forward pass.
+
+        Example:
+            >>> gan.generate(16, seed=0).shape          # (16, *gan.data_shape)
+            >>> gan.generate(latents=np.zeros((1, gan.latent_dim)))   # the prior's mode
         """
-        latent = np.random.default_rng(seed).standard_normal((num, self.latent_dim))
-        latent = latent.astype("float32")
-        chunks = [self.generator(latent[i:i + batch_size], training=False)
-                  for i in range(0, num, batch_size)]
-        return np.concatenate([keras.ops.convert_to_numpy(c) for c in chunks], axis=0)
+        if latents is None:
+            if num is None:
+                raise ValueError("generate needs num (how many samples) or latents (your own "
+                                 f"latent vectors, shape (n, {self.latent_dim})).")
+            latents = self.prior_latents(num, seed)
+        else:
+            latents = checked_latents(latents, self.latent_dim, num=num, seed=seed)
+        chunks = [keras.ops.convert_to_numpy(self.generator(latents[i:i + batch_size],
+                                                            training=False))
+                  for i in range(0, len(latents), batch_size)]
+        if not chunks:
+            return np.zeros((0, *self.data_shape), "float32")
+        return np.concatenate(chunks, axis=0)
+
+    def interpolate(self, seed_a, seed_b, steps=8, space="z", batch_size=256):
+        """Samples along the spherical path (slerp) between two seeds' latent vectors.
+
+        White 2016, "Sampling Generative Networks": a straight line between two
+        Gaussian latents passes through atypically short vectors; slerp keeps to the
+        shell where the prior's samples lie (see `ganzoo.gans.latents.slerp`). The
+        ends are exactly `generate(1, seed=seed_a)` and `generate(1, seed=seed_b)`.
+
+        Args:
+            seed_a, seed_b: seeds of the two ends, as `generate`'s `seed`.
+            steps: number of samples, both ends included (at least 2).
+            space: the latent space walked, one of `latent_spaces` ("z": the
+                generator's Gaussian input).
+            batch_size: samples per forward pass.
+
+        Returns:
+            NumPy array `(steps, *data_shape)`.
+
+        Example:
+            >>> strip = gan.interpolate(0, 1, steps=10)
+        """
+        if space not in self.latent_spaces:
+            raise ValueError(f"{type(self).__name__} interpolates in latent space "
+                             f"{' or '.join(map(repr, self.latent_spaces))}; got space={space!r}.")
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+            raise ValueError("steps must be an integer of at least 2 (both ends included); "
+                             f"got {steps!r}.")
+        ends = [self.prior_latents(1, seed)[0] for seed in (seed_a, seed_b)]
+        return self.generate(latents=slerp(*ends, np.linspace(0.0, 1.0, steps)),
+                             batch_size=batch_size)
 
 
 def _samples_of(data):

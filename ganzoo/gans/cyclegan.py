@@ -5,16 +5,20 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.gans.adversarial import (TRANSLATOR, AdversarialModel, apply_gradients,
-                                     scale_for_gradients, step_logs)
+from ganzoo.gans.adversarial import (TRANSLATOR, AdversarialModel, after_batch,
+                                     apply_gradients, scale_for_gradients)
 from ganzoo.gans.image_pool import ImagePool
 from ganzoo.gans.input_checks import check_real_batch
+from ganzoo.gans.trackers import Trackers
 from ganzoo.nets import patchgan_discriminator, resnet_generator
 
 DIRECTIONS = ("a2b", "b2a")
 _NETWORKS = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 # noise streams of the two image pools
 _POOL_A_STREAM, _POOL_B_STREAM = 0, 1
+# The least-squares discriminators train towards 0 (fake) and 1 (real): a patch scored
+# above the midpoint counts as called real.
+_DECISION_THRESHOLD = 0.5
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -48,7 +52,7 @@ class CycleGAN(AdversarialModel):
         >>> cyc = CycleGAN(image_shape=(32, 32, 1))
         >>> cyc.compile()        # Adam(2e-4, beta_1=0.5) for both sides
         >>> cyc.fit(ganzoo.data.load_unpaired("digits2negative", 32, batch_size=4))
-        >>> negatives = cyc.translate(digits, direction="a2b")
+        >>> negatives = cyc.translate(digits, direction="a2b")   # or cyc.predict(digits)
     """
 
     kind = TRANSLATOR
@@ -83,8 +87,11 @@ class CycleGAN(AdversarialModel):
         self.identity_weight = float(identity_weight)
         self.pool_a = ImagePool(pool_size, self.image_shape, name="pool_a")
         self.pool_b = ImagePool(pool_size, self.image_shape, name="pool_b")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in
-                         ("d_loss", "g_loss", "cycle_loss", "identity_loss")}
+        self.trackers = Trackers(("d_loss", "g_loss", "cycle_loss", "identity_loss"))
+        self.evaluation_trackers = Trackers(
+            ("d_loss", *(f"d_{domain}_{name}" for domain in "ab"
+                         for name in ("loss", "real_accuracy", "fake_accuracy"))),
+            name="evaluation_trackers")
 
     # ----------------------------------------------------------------- configuration
 
@@ -101,10 +108,6 @@ class CycleGAN(AdversarialModel):
     def discriminator_variables(self):
         return (self.discriminator_a.trainable_variables
                 + self.discriminator_b.trainable_variables)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     @property
     def data_shape(self):
@@ -158,30 +161,60 @@ class CycleGAN(AdversarialModel):
                                                        discriminator(fake, training=True))
 
     def train_step(self, data):
-        # no first-batch 0..1 check (step=None): a batch of one bright photo is >= 0 legitimately
-        real_a, real_b = (check_real_batch(images, self.image_shape) for images in _domains_of(data))
+        with after_batch(data):
+            # no first-batch 0..1 check (step=None): a batch of one bright photo is >= 0
+            # legitimately
+            real_a, real_b = (check_real_batch(images, self.image_shape)
+                              for images in _domains_of(data))
 
-        # 1. both generators, with the discriminators fixed
-        with tf.GradientTape() as tape:
-            terms = self.generator_losses(real_a, real_b)
-            scaled_loss = scale_for_gradients(self.g_optimizer, terms["total"])
-        apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator_variables)
+            # 1. both generators, with the discriminators fixed
+            with tf.GradientTape() as tape:
+                terms = self.generator_losses(real_a, real_b)
+                scaled_loss = scale_for_gradients(self.g_optimizer, terms["total"])
+            apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator_variables)
 
-        # 2. both discriminators, on fakes from the history pools
-        fake_a = self.pool_a.query(terms["fake_a"], self.noise_seed(_POOL_A_STREAM))
-        fake_b = self.pool_b.query(terms["fake_b"], self.noise_seed(_POOL_B_STREAM))
-        with tf.GradientTape() as tape:
-            d_loss = (self.domain_discriminator_loss(self.discriminator_a, real_a, fake_a)
-                      + self.domain_discriminator_loss(self.discriminator_b, real_b, fake_b))
-            scaled_loss = scale_for_gradients(self.d_optimizer, d_loss)
-        apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator_variables)
+            # 2. both discriminators, on fakes from the history pools
+            fake_a = self.pool_a.query(terms["fake_a"], self.noise_seed(_POOL_A_STREAM))
+            fake_b = self.pool_b.query(terms["fake_b"], self.noise_seed(_POOL_B_STREAM))
+            with tf.GradientTape() as tape:
+                d_loss = (self.domain_discriminator_loss(self.discriminator_a, real_a, fake_a)
+                          + self.domain_discriminator_loss(self.discriminator_b, real_b, fake_b))
+                scaled_loss = scale_for_gradients(self.d_optimizer, d_loss)
+            apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator_variables)
 
-        # 3. metrics: true (unscaled) values
-        for name, value in (("d_loss", d_loss), ("g_loss", terms["total"]),
-                            ("cycle_loss", terms["cycle"]),
-                            ("identity_loss", terms["identity"])):
-            self.trackers[name].update_state(value)
-        return step_logs(self.trackers.values())
+            # 3. metrics: true (unscaled) values
+            self.trackers.update({"d_loss": d_loss, "g_loss": terms["total"],
+                                  "cycle_loss": terms["cycle"], "identity_loss": terms["identity"]})
+            return self.trackers.logs()
+
+    def test_step(self, data):
+        """Each discriminator on held-out real images of its domain and on translations.
+
+        What `evaluate` returns and `fit(validation_data=...)` logs as `val_*`, on
+        pairs `(images_a, images_b)`: for each domain `a` and `b`, `d_<domain>_loss` (its
+        least-squares loss against fresh translations, no history pool),
+        `d_<domain>_real_accuracy` and `d_<domain>_fake_accuracy` (fractions of PatchGAN
+        patches scored above / at or below 1/2, per image, averaged); and `d_loss`, the sum
+        of both losses as in training. All networks run in inference mode.
+        """
+        real_a, real_b = (check_real_batch(images, self.image_shape)
+                          for images in _domains_of(data))
+        fake_b = self.generator_ab(real_a, training=False)
+        fake_a = self.generator_ba(real_b, training=False)
+        values = {"d_loss": 0.0}
+        for domain, discriminator, real, fake in (("a", self.discriminator_a, real_a, fake_a),
+                                                  ("b", self.discriminator_b, real_b, fake_b)):
+            real_scores, fake_scores = (tf.cast(discriminator(images, training=False), tf.float32)
+                                        for images in (real, fake))
+            loss = losses.least_squares_discriminator_loss(real_scores, fake_scores)
+            values["d_loss"] += loss
+            values.update({
+                f"d_{domain}_loss": loss,
+                f"d_{domain}_real_accuracy": tf.cast(real_scores > _DECISION_THRESHOLD, tf.float32),
+                f"d_{domain}_fake_accuracy": tf.cast(fake_scores <= _DECISION_THRESHOLD,
+                                                     tf.float32)})
+        self.evaluation_trackers.update(values)
+        return self.evaluation_trackers.logs()
 
     # -------------------------------------------------------------------- inference
 

@@ -1,6 +1,7 @@
 """A GAN's pair of optimizers built from its variant's defaults, with an optional
 learning rate and a linear decay to zero, optionally after a constant phase (the
-schedule of the 2D benchmark and of CycleGAN)."""
+schedule of the 2D benchmark and of CycleGAN); and the pair as Keras callbacks see it
+(`OptimizerPair`, `gan.optimizer`)."""
 
 from ganzoo.gans.learning_rates import SCHEDULES, LinearDecay
 
@@ -38,3 +39,65 @@ def make_optimizers(gan, learning_rate=None, schedule="constant", generator_step
         return type(default).from_config(config)
 
     return build(1), build(gan.discriminator_steps)
+
+
+class OptimizerPair:
+    """What a compiled GAN gives as `gan.optimizer`: its two optimizers for Keras callbacks.
+
+    Keras' callbacks read and change the learning rate through `model.optimizer`
+    (ReduceLROnPlateau, LearningRateScheduler, TensorBoard), and given an object with
+    `.optimizers` (the protocol of `keras.optimizers.MultiOptimizer`) act on each. So
+    `ReduceLROnPlateau` multiplies both learning rates by its factor (their ratio
+    stays) and logs them as `learning_rate_g_optimizer` and `learning_rate_d_optimizer`.
+    A learning rate given as a schedule cannot be set this way (Keras says so); for
+    those see `ganzoo.gans.learning_rates.set_learning_rate_scale`.
+
+    It holds no variables of its own and is not saved: the optimizers are saved as
+    `g_optimizer` and `d_optimizer`.
+
+    Args:
+        g_optimizer, d_optimizer: the GAN's optimizers (maybe loss-scaled).
+    """
+
+    # Both are built in `compile`; Keras builds `model.optimizer` only when unbuilt.
+    built = True
+
+    def __init__(self, g_optimizer, d_optimizer):
+        self.optimizers = [_Named(g_optimizer, "g_optimizer"), _Named(d_optimizer, "d_optimizer")]
+
+    @property
+    def iterations(self):
+        """Generator updates: the step TensorBoard and ganzoo count in."""
+        return self.optimizers[0].iterations
+
+    @property
+    def variables(self):
+        return [variable for optimizer in self.optimizers for variable in optimizer.variables]
+
+    @property
+    def learning_rate(self):
+        raise AttributeError("A GAN has two learning rates: gan.g_optimizer.learning_rate and "
+                             "gan.d_optimizer.learning_rate.")
+
+    def build(self, variables):
+        pass  # built in compile
+
+
+class _Named:
+    """An optimizer seen under its role's name: Keras names learning-rate logs after `name`."""
+
+    def __init__(self, optimizer, name):
+        self.optimizer, self.name = optimizer, name
+
+    def __getattr__(self, attribute):
+        if attribute == "optimizer":  # not set yet (copy, pickle): no recursion
+            raise AttributeError(attribute)
+        return getattr(self.optimizer, attribute)
+
+    @property
+    def learning_rate(self):
+        return self.optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.optimizer.learning_rate = value

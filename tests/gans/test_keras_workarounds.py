@@ -1,7 +1,7 @@
 """The private Keras and TensorFlow methods that ganzoo/gans/adversarial.py overrides or
-calls still exist and are still reached: after an upgrade these fail loudly instead of
-the workarounds silently no longer applying (the range they were written for is pinned
-in pyproject.toml)."""
+calls (and ganzoo/gans/trackers.py relies on) still exist and are still reached: after an
+upgrade these fail loudly instead of the workarounds silently no longer applying (the
+range they were written for is pinned in pyproject.toml)."""
 
 import importlib.metadata
 import inspect
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from packaging.requirements import Requirement
+from keras.src import ops as keras_src_ops
 from keras.src.backend.tensorflow import trainer as keras_tf_trainer
 from tensorflow.python.distribute import collective_all_reduce_strategy
 
@@ -58,3 +59,14 @@ def test_the_layer_walk_the_base_relies_on_still_exists():
     gan = ganzoo.VanillaGAN(data_shape=(2,), latent_dim=2, hidden_units=(4,), seed=0)
     layers = list(gan._flatten_layers(include_self=False))
     assert gan.generator in layers and gan.discriminator in layers
+
+
+@pytest.mark.parametrize("monitor", ["g_loss", "val_d_loss"])
+def test_keras_still_reads_the_direction_of_losses_from_the_tracker_group(monitor):
+    # MonitorCallback._set_monitor_op looks for `_direction` on the metrics inside a
+    # MetricsList of model.metrics; ganzoo.gans.trackers.Trackers is one.
+    gan = ganzoo.VanillaGAN(data_shape=(2,), latent_dim=2, hidden_units=(4,), seed=0)
+    stop = keras.callbacks.EarlyStopping(monitor=monitor)
+    stop.set_model(gan)
+    stop._set_monitor_op()
+    assert stop.monitor_op is keras_src_ops.less
