@@ -164,10 +164,7 @@ def _upsampling(layer, inputs, outputs, training):
 def _dense(layer, inputs, outputs, training):
     (shape,), (out,) = inputs, outputs
     rows = math.prod(shape[:-1])
-    flops = 2 * rows * shape[-1] * layer.units
-    if layer.use_bias:
-        flops += math.prod(out)
-    return flops + _activation_flops(layer.activation, math.prod(out))
+    return _plus_bias_and_activation(layer, 2 * rows * shape[-1] * layer.units, out)
 
 
 @register(layers.Conv2D)
@@ -175,10 +172,8 @@ def _conv2d(layer, inputs, outputs, training):
     (shape,), (out,) = inputs, outputs
     kh, kw = layer.kernel_size
     channels_in = shape[-1] if layer.data_format == "channels_last" else shape[1]
-    flops = 2 * math.prod(out) * kh * kw * (channels_in // layer.groups)
-    if layer.use_bias:
-        flops += math.prod(out)
-    return flops + _activation_flops(layer.activation, math.prod(out))
+    return _plus_bias_and_activation(
+        layer, 2 * math.prod(out) * kh * kw * (channels_in // layer.groups), out)
 
 
 @register(layers.Conv2DTranspose)
@@ -186,10 +181,14 @@ def _conv2d_transpose(layer, inputs, outputs, training):
     (shape,), (out,) = inputs, outputs
     kh, kw = layer.kernel_size
     # every input element (batch, H_in, W_in, C_in) meets every tap of every filter
-    flops = 2 * math.prod(shape) * kh * kw * layer.filters
-    if layer.use_bias:
-        flops += math.prod(out)
-    return flops + _activation_flops(layer.activation, math.prod(out))
+    return _plus_bias_and_activation(layer, 2 * math.prod(shape) * kh * kw * layer.filters, out)
+
+
+def _plus_bias_and_activation(layer, multiply_add_flops, out):
+    """A linear layer's multiply-adds plus its bias (one add per output) and activation."""
+    outputs = math.prod(out)
+    return (multiply_add_flops + (outputs if layer.use_bias else 0)
+            + _activation_flops(layer.activation, outputs))
 
 
 @register(layers.BatchNormalization)
