@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from report import RESULTS, machine, markdown_table, publish
+from report import RESULTS, machine, markdown_table, publish, reused_cells
 from report import header as run_header
 
 # name -> (ganzoo class name, variant arguments beyond the shared MLP settings)
@@ -146,19 +146,6 @@ def main():
     total = time.perf_counter() - start
 
     publish_table(cells, args, total, reused=len(done))
-
-
-def reused_cells(cache, jobs):
-    """The cached cells of `cache` whose settings equal one of `jobs` (the last of each)."""
-    if not cache.exists():
-        return []
-    found = {}
-    for line in cache.read_text().splitlines():
-        cell = json.loads(line)
-        job = {key: cell[key] for key in jobs[0]} if jobs and set(jobs[0]) <= set(cell) else None
-        if job in jobs:
-            found[json.dumps(job, sort_keys=True)] = {**cell, "job": job, "reused": True}
-    return list(found.values())
 
 
 def publish_table(cells, args, total_s, reused=0):

@@ -84,3 +84,16 @@ def publish(name, record, section_markdown):
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else f"{text}\n{block}\n"
     README.write_text(text)
+
+
+def reused_cells(cache, jobs):
+    """The cached cells of `cache` whose settings equal one of `jobs` (the last of each)."""
+    if not cache.exists():
+        return []
+    found = {}
+    for line in cache.read_text().splitlines():
+        cell = json.loads(line)
+        job = {key: cell[key] for key in jobs[0]} if jobs and set(jobs[0]) <= set(cell) else None
+        if job in jobs:
+            found[json.dumps(job, sort_keys=True)] = {**cell, "job": job, "reused": True}
+    return list(found.values())
