@@ -3,6 +3,7 @@
 A `source` is one of:
 - "digits": the 8x8 handwritten digits bundled with scikit-learn (no download);
 - "ring8", "grid25": 2D Gaussian mixtures (points, not images; see `mixtures`);
+- "stacked_digits": three digits as the R, G, B channels, 1,000 modes (see `stacked`);
 - a folder of image files (str or os.PathLike of an existing directory);
 - any other string: a TensorFlow Datasets name such as "mnist" or "cifar10"
   (an existing folder of the same name takes precedence).
@@ -19,7 +20,7 @@ Non-square images (folders, TFDS datasets) become square before they are resized
 import os
 from pathlib import Path
 
-from ganzoo.data import digits, folder, mixtures, pipeline, tfds_source, unpaired
+from ganzoo.data import digits, folder, mixtures, pipeline, stacked, tfds_source, unpaired
 from ganzoo.data.unpaired import load_unpaired, load_unpaired_arrays
 
 DIGITS_NUM_CLASSES = digits.NUM_CLASSES
@@ -29,11 +30,14 @@ __all__ = ["DIGITS_NUM_CLASSES", "load", "load_arrays", "load_unpaired", "load_u
 
 
 def _resolve(source):
-    """Return ("digits" | "folder" | "tfds", source), or raise ValueError for a bad source."""
+    """Return ("digits" | "stacked_digits" | "mixture" | "folder" | "tfds", source), or raise
+    ValueError for a bad source."""
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
     if isinstance(source, str) and source == "digits":
         return "digits", source
+    if isinstance(source, str) and source == stacked.NAME:
+        return stacked.NAME, source
     if isinstance(source, str) and source in mixtures.MIXTURES:
         return "mixture", source
     if isinstance(source, str) and source in unpaired.EMBEDDED_SOURCES:
@@ -50,11 +54,13 @@ def _resolve(source):
         return "tfds", source
     if isinstance(source, os.PathLike) or any(sep in source for sep in "/\\~."):
         raise ValueError(f"no such folder: {str(source)!r}")
-    raise ValueError(f"{source!r} is neither 'digits', an existing folder, nor a TFDS dataset name")
+    raise ValueError(f"{source!r} is neither 'digits', 'stacked_digits', an existing folder, nor a "
+                     "TFDS dataset name")
 
 
 def source_kind(source):
-    """What a single-domain `source` names: "digits", "mixture", "folder" or "tfds".
+    """What a single-domain `source` names: "digits", "stacked_digits", "mixture", "folder" or
+    "tfds".
 
     Raises ValueError for a source that is none of them (see the module docstring)."""
     return _resolve(source)[0]
@@ -82,7 +88,7 @@ def resolve_source(source, base_dir):
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
     text = os.fspath(source)
-    if text in ("digits", *mixtures.MIXTURES, *unpaired.EMBEDDED_SOURCES):
+    if text in ("digits", stacked.NAME, *mixtures.MIXTURES, *unpaired.EMBEDDED_SOURCES):
         return source
     path = Path(text).expanduser()
     if path.is_absolute():
@@ -123,16 +129,19 @@ def load(
         image_size: output side length; None keeps the source's native size (8 for
             digits; for a folder or TFDS dataset it must be one square size).
         batch_size: images per batch.
-        split: "train", "test" or "all" for digits (fixed stratified 80/20 split);
+        split: "train", "test" or "all" for digits and stacked_digits (fixed stratified
+            80/20 split of the digits);
             "train" or "all" for a folder; any TFDS split for TFDS datasets.
-        channels: 1 or 3; None keeps the source's channels (RGBA counts as 3).
+        channels: 1 or 3; None keeps the source's channels (RGBA counts as 3);
+            stacked_digits has 3 and refuses 1.
         shuffle: shuffle the examples, with a new order every epoch.
         seed: shuffle seed for a reproducible order, or None.
         with_labels: yield `(images, labels)`; folder labels come from subfolder names.
         drop_remainder: drop the last partial batch so every batch is full.
         data_dir: TFDS data directory (TFDS sources only).
-        num_examples: size of the fixed sample drawn from a 2D mixture (mixtures
-            only; default 65,536), drawn with `seed`.
+        num_examples: size of the fixed sample drawn with `seed` (None: 0) from a 2D
+            mixture (default 65,536) or of stacked digits (default 128,000); these
+            sources only.
         bad_files: for folders, what to do with files that do not decode as images:
             "error" (default) stops naming them; "skip" leaves them out and warns
             with their count and names.
@@ -146,8 +155,9 @@ def load(
     batch_size = pipeline.check_batch_size(batch_size)
     pipeline.check_resize(resize)
     kind, where = _resolve(source)
-    if num_examples is not None and kind != "mixture":
-        raise ValueError("num_examples applies to the 2D mixtures only.")
+    if num_examples is not None and kind not in ("mixture", stacked.NAME):
+        raise ValueError(f"num_examples applies to the 2D mixtures only and {stacked.NAME!r}, "
+                         "the sources drawn as a seeded sample.")
     if bad_files != "error" and kind != "folder":
         raise ValueError("bad_files applies to folders of images only.")
     if kind == "mixture":
@@ -157,6 +167,8 @@ def load(
         src = mixtures.mixture_source(where, num_examples, seed, with_labels)
     elif kind == "digits":
         src = digits.digits_source(split, image_size, channels, with_labels)
+    elif kind == stacked.NAME:
+        src = stacked.stacked_source(split, image_size, channels, with_labels, num_examples, seed)
     elif kind == "folder":
         src = folder.folder_source(where, split, image_size, channels, with_labels, bad_files,
                                    resize)
@@ -168,31 +180,42 @@ def load(
 
 
 def load_arrays(source, image_size=None, *, split="train", channels=None, bad_files="error",
-                resize="crop"):
+                resize="crop", num_examples=None, seed=None):
     """Return a whole in-memory source as (float32 images (N, H, W, C) in [-1, 1], int32 labels (N,)).
 
-    Only for "digits", the 2D mixtures (65,536 points, seed 0) and folders; TFDS
-    datasets can be too big for memory, use `load`.
+    Only for "digits", "stacked_digits", the 2D mixtures and folders; TFDS datasets
+    can be too big for memory, use `load`.
 
     Args:
-        source: "digits", "ring8", "grid25" or a folder path.
+        source: "digits", "stacked_digits", "ring8", "grid25" or a folder path.
         image_size: output side length, or None for the native size (see `load`).
         split: as in `load`.
         channels: 1, 3 or None (see `load`).
         bad_files: "error" or "skip", for folders (see `load`).
         resize: "crop", "pad" or "stretch" for non-square images (see `load`).
+        num_examples, seed: the sample of a mixture or of stacked digits (see `load`);
+            the same arguments give the same sample as `load`.
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
     pipeline.check_resize(resize)
     kind, where = _resolve(source)
+    if (num_examples is not None or seed is not None) and kind not in ("mixture", stacked.NAME):
+        raise ValueError(f"num_examples and seed apply to the 2D mixtures and {stacked.NAME!r} "
+                         "only, the sources drawn as a seeded sample.")
     if kind == "mixture":
-        return mixtures.mixture_arrays(where)
+        return mixtures.mixture_arrays(
+            where, mixtures.DEFAULT_NUM_EXAMPLES if num_examples is None else num_examples,
+            0 if seed is None else seed)
     if kind == "digits":
         return digits.digits_arrays(split, image_size, channels)
+    if kind == stacked.NAME:
+        return stacked.stacked_arrays(
+            split, image_size, channels,
+            stacked.DEFAULT_NUM_EXAMPLES if num_examples is None else num_examples, seed)
     if kind == "folder":
         return folder.folder_arrays(where, split, image_size, channels, bad_files, resize)
     raise ValueError(
-        f"load_arrays only supports in-memory sources ('digits', a mixture or a folder), not the "
-        f"TFDS dataset {source!r}; use load() to stream it"
+        f"load_arrays only supports in-memory sources ('digits', 'stacked_digits', a mixture or "
+        f"a folder), not the TFDS dataset {source!r}; use load() to stream it"
     )

@@ -30,12 +30,14 @@ from ganzoo.metrics.mixture_modes import mixture_mode_metrics
 from ganzoo.metrics.modes import (ModeCoverage, class_distribution, coverage_from_counts,
                                   mode_coverage)
 from ganzoo.metrics.manifold import precision_recall
+from ganzoo.metrics.stacked import stacked_modes
 from ganzoo.metrics.streaming import FeatureStats, Reservoir, RunningMoments
 
 __all__ = [
     "frechet_distance", "frechet_distance_from_moments", "kid", "mmd2_unbiased",
     "polynomial_kernel", "inception_score", "precision_recall", "mode_coverage",
     "coverage_from_counts", "class_distribution", "ModeCoverage", "mixture_mode_metrics",
+    "stacked_modes",
     "FeatureStats",
     "RunningMoments", "Reservoir", "FeatureExtractor", "get_extractor", "register_extractor",
     "extractor_names", "check_images", "compare", "evaluate_gan", "feature_stats",
