@@ -2,7 +2,7 @@
 
     ganzoo-export ENTRY|RUN --formats onnx,tflite --quantize none,float16,dynamic,int8
                   --out DIR [--bench] [--batch-sizes 1,8] [--threads N] [--opset 17]
-                  [--tflite-batch 1|N|dynamic]
+                  [--tflite-batch 1|N|dynamic] [--raw-generator]
 
 Exit status: 0 when every artifact passed parity, 1 when any failed (it stays on
 disk, marked failing in manifest.json), 2 on bad input or a missing package of the
@@ -39,7 +39,7 @@ def main(argv=None):
             untrained=args.untrained,
             calibration_samples=args.calibration_samples, overwrite=args.overwrite,
             bench=args.bench, batch_sizes=batch_sizes, threads=args.threads, runs=args.runs,
-            warmup=args.warmup)
+            warmup=args.warmup, use_ema=not args.raw_generator)
     except (ValueError, FileExistsError, FileNotFoundError, MissingDependencyError) as error:
         print(f"ganzoo-export: error: {error}", file=sys.stderr)
         return 2
@@ -88,6 +88,9 @@ def _parser():
                                                               "(default 10)")
     parser.add_argument("--calibration-samples", type=int, default=200,
                         help="representative inputs for full-integer int8 (default 200)")
+    parser.add_argument("--raw-generator", action="store_true",
+                        help="a GAN trained with a generator EMA (ema_decay) exports the "
+                             "averaged generator; this exports the raw one instead")
     parser.add_argument("--untrained", action="store_true",
                         help="export a zoo entry's untrained generator, to try the pipeline")
     parser.add_argument("--overwrite", action="store_true",
@@ -139,6 +142,8 @@ def _print_report(manifest, out):
     what = source.get("run") or source.get("entry") or source.get("name")
     trained = {True: "trained", False: "UNTRAINED weights", None: "weights as given"}[
         source.get("trained")]
+    if source.get("generator_weights") == "ema":
+        trained += ", generator EMA"
     print(f"Exported {what} ({trained}) to {out}")
     rows = [("artifact", "precision", "batch", "size", "parity")]
     rows += [(r["file"], r["precision"], "dynamic" if r["batch"] is None else str(r["batch"]),

@@ -66,7 +66,7 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
                      opset=DEFAULT_OPSET, *, tflite_batch=DEFAULT_BATCH, untrained=False,
                      images=None, calibration_samples=200, parity_samples=32,
                      quality_samples=256, overwrite=False, bench=False, batch_sizes=(1, 8),
-                     threads=None, runs=100, warmup=10):
+                     threads=None, runs=100, warmup=10, use_ema=True):
     """Export a generator to ONNX and/or TFLite, check parity, write manifest.json.
 
     Returns the manifest (a dict); `manifest["passed"]` is False when any artifact
@@ -87,6 +87,8 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
         parity_samples: fixed inputs every artifact is compared on.
         quality_samples: inputs for the digits classifier check of int8 flavours.
         bench: also time every artifact (see `export.latency`).
+        use_ema: for a GAN with a generator EMA, export the average (default) or,
+            False, the raw generator; the manifest's source records which.
 
     Example:
         >>> export_generator("runs/demo", "runs/demo/export", quantize="none,int8")
@@ -97,7 +99,7 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
     check_batch(tflite_batch)
     out_dir = Path(out_dir)
     _check_out(out_dir, overwrite)
-    src = resolve(source, untrained=untrained, images=images)
+    src = resolve(source, untrained=untrained, images=images, use_ema=use_ema)
     _prepare(out_dir)
     if tflite_batch:  # whole batches for fixed-batch TFLite files
         parity_samples = -(-parity_samples // tflite_batch) * tflite_batch

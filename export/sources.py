@@ -63,7 +63,7 @@ class Source:
         return _declared_range(self.model)
 
 
-def resolve(source, untrained=False, images=None):
+def resolve(source, untrained=False, images=None, use_ema=True):
     """A `Source` from a keras.Model, a run folder or a zoo entry name.
 
     Args:
@@ -71,6 +71,9 @@ def resolve(source, untrained=False, images=None):
         untrained: for a zoo entry without shipped weights, export its freshly
             initialised generator (to try the pipeline); recorded as untrained.
         images: real images in [-1, 1] for a translator's calibration and parity.
+        use_ema: for a GAN trained with a generator EMA (`ema_decay`), export the
+            averaged generator (default) or, False, the raw one. The origin records
+            which: `"generator_weights": "ema"` or `"raw"`.
     """
     import keras
 
@@ -81,32 +84,35 @@ def resolve(source, untrained=False, images=None):
                          f"name; got {type(source).__name__}.")
     path = Path(source)
     if path.is_dir():
-        return _from_run(path, images)
+        return _from_run(path, images, use_ema)
     if path.exists() or len(path.parts) > 1 or str(source).startswith("."):
         raise ValueError(f"Run folder {source} does not exist (or is not a folder).")
-    return _from_entry(str(source), untrained, images)
+    return _from_entry(str(source), untrained, images, use_ema)
 
 
-def _from_run(run_dir, images):
-    import keras
+def _from_run(run_dir, images, use_ema=True):
     from ganzoo import runs
 
     generator_file = run_dir / runs.GENERATOR_FILE
     if not generator_file.is_file():
         raise ValueError(f"{run_dir} is not a ganzoo run folder: it has no {runs.GENERATOR_FILE}.")
-    model = keras.saving.load_model(generator_file, compile=False)
+    # generator.keras is the generator to use (the EMA, if the GAN kept one); the raw
+    # generator comes from the whole run.
+    model = runs.load_generator(run_dir, use_ema=use_ema)
     config = runs.read_config(run_dir) or {}
     metadata = runs.read_metadata(run_dir) if (run_dir / runs.METADATA_FILE).is_file() else {}
     origin = {"type": "run", "run": str(run_dir), "entry": config.get("name"), "trained": True,
               "data": (config.get("data") or {}).get("source"),
               "generator_steps": metadata.get("generator_steps"),
-              "epochs": metadata.get("epochs")}
+              "epochs": metadata.get("epochs"),
+              "generator_weights": (metadata.get("generator_keras", "raw") if use_ema
+                                    else "raw")}
     if images is None and _is_translator(model) and config.get("data"):
         images = _images_of(config["data"]["source"], model)
     return describe(model, origin, images)
 
 
-def _from_entry(name, untrained, images):
+def _from_entry(name, untrained, images, use_ema=True):
     from ganzoo import zoo
 
     config = zoo.get_entry(name)  # unknown names fail here, with suggestions
@@ -124,9 +130,11 @@ def _from_entry(name, untrained, images):
                 "(untrained=True) to try the pipeline on random weights.") from None
         origin = {"type": "entry", "entry": name, "trained": True,
                   "data": config["data"]["source"]}
-    if images is None and _is_translator(gan.generator):
-        images = _images_of(config["data"]["source"], gan.generator)
-    return describe(gan.generator, origin, images)
+    generator = gan.inference_generator(use_ema)
+    origin["generator_weights"] = "raw" if generator is gan.generator else "ema"
+    if images is None and _is_translator(generator):
+        images = _images_of(config["data"]["source"], generator)
+    return describe(generator, origin, images)
 
 
 def _images_of(source, translator):

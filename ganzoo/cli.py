@@ -99,6 +99,7 @@ def _parser():
                         help="instead: a strip of --num images from seed A's latent to seed "
                              "B's (spherical interpolation)")
     sample.set_defaults(command=_sample)
+    _add_raw_generator(sample)
     _add_unsafe(sample)
 
     translate = add_command(
@@ -133,8 +134,15 @@ def _parser():
                           help="local InceptionV3 notop weights file (offline use)")
     evaluate.add_argument("--json", type=Path, help="also write the table and protocol as JSON")
     evaluate.set_defaults(command=_eval)
+    _add_raw_generator(evaluate)
     _add_unsafe(evaluate)
     return parser
+
+
+def _add_raw_generator(command):
+    command.add_argument("--raw-generator", action="store_true",
+                         help="a GAN trained with a generator EMA (ema_decay) samples from "
+                              "the averaged weights; this takes the raw generator's instead")
 
 
 def _add_unsafe(command):
@@ -240,9 +248,10 @@ def _sample(args):
                          f"{args.num}.")
     is_image = len(gan.data_shape) == 3
     if args.interpolate:
-        samples = gan.interpolate(*_seed_pair(args.interpolate), steps=args.num)
+        samples = gan.interpolate(*_seed_pair(args.interpolate), steps=args.num,
+                                  use_ema=not args.raw_generator)
     else:
-        samples = gan.generate(args.num, seed=args.seed)
+        samples = gan.generate(args.num, seed=args.seed, use_ema=not args.raw_generator)
     out = args.out
     if out.suffix == ".npy":
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +269,9 @@ def _sample(args):
         reference = centers_of(config["data"]["source"]) if config else None
         save_samples(samples, out, reference)
     what = f"an interpolation {args.interpolate}" if args.interpolate else "samples"
-    print(f"Wrote {args.num} {what} from {args.source} to {out}")
+    averaged = gan.inference_generator(not args.raw_generator) is not gan.generator
+    print(f"Wrote {args.num} {what} from {args.source}{' (generator EMA)' if averaged else ''} "
+          f"to {out}")
 
 
 def _seed_pair(text):
@@ -309,7 +320,7 @@ def _eval(args):
     if args.extractor == "inception":
         options["weights"] = str(args.inception_weights) if args.inception_weights else "imagenet"
     table, report = evaluate_model(gan, data, name=Path(args.source).name, num=args.num,
-                                   seed=args.seed,
+                                   seed=args.seed, use_ema=not args.raw_generator,
                                    extractor=get_extractor(args.extractor, **options),
                                    resize=((config or {}).get("data") or {}).get("resize", "crop"))
     _print_table(["", *table.COLUMNS], [(row["name"], *table.format_row(row["metrics"]))

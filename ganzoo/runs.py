@@ -6,8 +6,11 @@ GAN, and nothing that needs the code that trained it:
     config.yaml        the training configuration (zoo entry plus overrides)
     metadata.json      library versions, seed, optimizer steps, wall time ...
     gan.json           the GAN's Keras config (variant, networks, optimizers)
-    gan.weights.h5     weights of both networks and both optimizers' state
-    generator.keras    the generator alone, loadable with keras.saving.load_model
+    gan.weights.h5     weights of both networks (and the generator EMA) and both
+                       optimizers' state
+    generator.keras    the generator to sample from, alone, loadable with
+                       keras.saving.load_model: the generator EMA when the GAN keeps
+                       one (metadata.json says which: "generator_keras": "ema" or "raw")
     samples/           PNG grids written during training
     checkpoints/       step-N/ folders to resume from (see ganzoo.training.checkpoints)
     logs/              TensorBoard logs
@@ -70,7 +73,9 @@ def save_run(gan, run_dir, config=None, metadata=None):
         # The serialized GAN carries its variant, networks and compile config (optimizers).
         description = keras.saving.serialize_keras_object(gan)
         tmp[GAN_FILE].write_text(json.dumps(description, indent=1, default=_to_json))
-        gan.generator.save(tmp[GENERATOR_FILE])
+        # The network a user of the file expects: the one `generate` runs (the EMA, if any).
+        sampler = gan.inference_generator()
+        sampler.save(tmp[GENERATOR_FILE])
         if config is not None:
             tmp[CONFIG_FILE].write_text(yaml.safe_dump(config, sort_keys=False))
         record = {
@@ -80,6 +85,7 @@ def save_run(gan, run_dir, config=None, metadata=None):
             "noise_seed": gan.seed,
             "generator_steps": gan.generator_steps,
             "discriminator_steps": updates_applied(gan.d_optimizer),
+            "generator_keras": "raw" if sampler is gan.generator else "ema",
             "weights_sha256": sha256_of(tmp[WEIGHTS_FILE]),
             "versions": library_versions(),
             **(metadata or {}),
@@ -124,16 +130,21 @@ def load_run(run_dir, safe_mode=True):
     return gan
 
 
-def load_generator(path, safe_mode=True):
+def load_generator(path, safe_mode=True, use_ema=True):
     """The generator alone, from a run folder or a `.keras` file, uncompiled.
 
     Args:
         path: a run folder (its `generator.keras` is read) or a `.keras` file.
         safe_mode: refuse `Lambda` layers, which run arbitrary Python code from the
             file; pass False only for files from a source you trust.
+        use_ema: for a run folder of a GAN with a generator EMA (whose
+            `generator.keras` is the average), False gives the raw generator instead,
+            from the whole run (`load_run(path).generator`).
     """
     path = Path(path)
     if path.is_dir():
+        if not use_ema:
+            return load_run(path, safe_mode=safe_mode).generator
         path = path / GENERATOR_FILE
     if not path.is_file():
         raise RunFolderError(f"{path} does not exist: expected a run folder or a .keras file.")

@@ -48,6 +48,8 @@ def cases():
     Batch norm synchronized. CycleGAN at 16 px with a small rate: at 8 px its instance
     norm sees 2x2 maps, whose near-zero variances amplify float32 rounding (1e-7)
     into 1e-2 weight differences within three steps, on one device as on two.
+    "dcgan-ema" keeps a generator EMA with warm-up (decays 0, 0.25, 0.5 over the
+    three steps), so its average differs from every generator state it saw.
     """
     ganzoo = _ganzoo()
     return [
@@ -59,6 +61,9 @@ def cases():
                                        n_critic=2, pack=2, synchronized_batch_norm=True), 0.05),
         ("cyclegan", ganzoo.CycleGAN, dict(image_shape=(16, 16, 1), base_filters=4,
                                            residual_blocks=1, pool_size=50), 0.001),
+        ("dcgan-ema", ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
+                                         synchronized_batch_norm=True, ema_decay=0.9,
+                                         ema_warmup=0.5), 0.05),
     ]
 
 
@@ -103,13 +108,20 @@ def dataset_for(gan, steps=STEPS, batch=GLOBAL_BATCH):
 def networks(gan):
     if gan.kind == _ganzoo().gans.TRANSLATOR:
         return [gan.generator_ab, gan.generator_ba, gan.discriminator_a, gan.discriminator_b]
-    return [gan.generator, gan.discriminator]
+    return [gan.generator, gan.discriminator,
+            *([] if gan.generator_ema is None else [gan.generator_ema])]
 
 
-def weight_vector(gan):
+def weight_vector(gan, nets=None):
     """Every weight of every network (moving statistics too), flattened into one vector."""
     return np.concatenate([np.asarray(w.numpy(), np.float64).ravel()
-                           for net in networks(gan) for w in net.weights])
+                           for net in (nets or networks(gan)) for w in net.weights])
+
+
+def replica_vectors(strategy, network):
+    """`network`'s weights as each replica holds them, one vector per replica."""
+    copies = zip(*(strategy.experimental_local_results(w.value) for w in network.weights))
+    return [np.concatenate([np.asarray(c, np.float64).ravel() for c in copy]) for copy in copies]
 
 
 def trainable_mask(gan):
@@ -149,6 +161,11 @@ def train(cls, kwargs, strategy=None, steps=STEPS, seed=0, sgd=0.05):
                       callbacks=[record]).history
     result = {"weights": weight_vector(gan), "initial_weights": initial,
               "trainable": trainable_mask(gan)}
+    if gan.kind != _ganzoo().gans.TRANSLATOR and gan.generator_ema is not None:
+        result["ema_weights"] = weight_vector(gan, [gan.generator_ema])
+        result["generator_weights"] = weight_vector(gan, [gan.generator])
+        for replica, vector in enumerate(replica_vectors(strategy, gan.generator_ema)):
+            result[f"ema/{replica}"] = vector
     for key in step_logs[0]:
         result[f"logs/{key}"] = np.array([logs[key] for logs in step_logs])
         result[f"history/{key}"] = np.array(history[key])

@@ -173,3 +173,55 @@ def ganzoo_uint8(image):
 def test_sample_refuses_a_bad_interpolation_pair(capsys):
     assert main(["sample", "dcgan-digits", "--interpolate", "3", "--out", "x.png"]) == 2
     assert "two seeds, like 3,7" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def ema_run(tmp_path_factory):
+    """(run folder, GAN) of a tiny DCGAN with a generator EMA, a few steps on digits."""
+    import keras
+
+    import ganzoo
+
+    keras.utils.set_random_seed(0)
+    gan = ganzoo.DCGAN(image_shape=(8, 8, 1), latent_dim=8, base_filters=8, ema_decay=0.9,
+                       ema_warmup=0.5, seed=0)
+    gan.compile()
+    images, _ = ganzoo.data.load_arrays("digits", 8, split="train")
+    gan.fit(images[:64], batch_size=8, epochs=1, verbose=0)
+    run_dir = tmp_path_factory.mktemp("runs") / "ema"
+    ganzoo.runs.save_run(gan, run_dir, config={"name": "tiny-ema", "data": {"source": "digits"}})
+    return run_dir, gan
+
+
+def test_sample_takes_the_generator_average_unless_told_raw(ema_run, tmp_path, capsys):
+    run_dir, gan = ema_run
+    assert main(["sample", str(run_dir), "--num", "5", "--seed", "3",
+                 "--out", str(tmp_path / "ema.npy")]) == 0
+    assert "(generator EMA)" in capsys.readouterr().out
+    assert main(["sample", str(run_dir), "--num", "5", "--seed", "3", "--raw-generator",
+                 "--out", str(tmp_path / "raw.npy")]) == 0
+    assert "(generator EMA)" not in capsys.readouterr().out
+    averaged, raw = np.load(tmp_path / "ema.npy"), np.load(tmp_path / "raw.npy")
+    np.testing.assert_allclose(averaged, gan.generate(5, seed=3), atol=1e-6)
+    np.testing.assert_allclose(raw, gan.generate(5, seed=3, use_ema=False), atol=1e-6)
+    assert np.abs(averaged - raw).max() > 1e-3
+
+
+def test_eval_measures_the_generator_average_unless_told_raw(ema_run, monkeypatch):
+    from ganzoo.metrics import evaluate
+
+    run_dir, gan = ema_run
+    sampled, original = [], evaluate.gan_batches
+
+    def recording(model, *args, **kwargs):
+        for batch in original(model, *args, **kwargs):
+            sampled.append(batch)
+            yield batch
+
+    monkeypatch.setattr(evaluate, "gan_batches", recording)
+    latents = np.random.default_rng(0).standard_normal((20, 8)).astype("float32")  # seed 0
+    for flags, network in (([], gan.generator_ema), (["--raw-generator"], gan.generator)):
+        sampled.clear()
+        assert main(["eval", str(run_dir), "--num", "20", *flags]) == 0
+        np.testing.assert_allclose(np.concatenate(sampled), network(latents, training=False),
+                                   atol=1e-5)

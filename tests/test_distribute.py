@@ -29,7 +29,7 @@ from distribute_runs import GLOBAL_BATCH, REPLICAS, STEPS
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "distribute_runs.py"
 
-VARIANTS = ["vanilla", "dcgan", "wgangp", "cyclegan"]
+VARIANTS = ["vanilla", "dcgan", "wgangp", "cyclegan", "dcgan-ema"]
 TIMEOUT = 600  # seconds; a hang (say, a worker waiting for a dead peer) fails instead
 WEIGHTS_ATOL = 1e-5  # distributed vs one-device weights
 
@@ -84,6 +84,25 @@ def test_two_replicas_log_the_losses_of_one_device(mirrored, variant):
         np.testing.assert_allclose(two[key], one[key], rtol=1e-5, atol=1e-6, err_msg=key)
     # the epoch's value is the mean of the steps' true values
     np.testing.assert_allclose(two["/history/d_loss"][0], two["/logs/d_loss"][-1], rtol=1e-6)
+
+
+def _assert_a_moved_average_of_one_device(run, reference):
+    ema, generator = run["ema_weights"], run["generator_weights"]
+    initial = reference["initial_weights"][:ema.size]  # the generator's, where the average began
+    assert ema.size > 100 and ema.size == generator.size
+    # neither where it began nor the last generator (far beyond the tolerance): an
+    # average of the steps
+    assert np.abs(ema - initial).max() > 10 * WEIGHTS_ATOL
+    assert np.abs(ema - generator).max() > 10 * WEIGHTS_ATOL
+    np.testing.assert_allclose(ema, reference["ema_weights"], rtol=0, atol=WEIGHTS_ATOL)
+
+
+def test_two_replicas_keep_the_generator_average_of_one_device(mirrored):
+    two, one = _run_of(mirrored, "dcgan-ema/mirrored"), _run_of(mirrored, "dcgan-ema/one-device")
+    # each replica updates its own mirrored copy of the average, and they stay identical
+    np.testing.assert_array_equal(two["ema/0"], two["ema/1"])
+    np.testing.assert_array_equal(two["ema/0"], two["ema_weights"])
+    _assert_a_moved_average_of_one_device(two, one)
 
 
 def test_per_replica_batch_norm_statistics_make_a_different_training(mirrored):
@@ -150,7 +169,7 @@ def _free_ports(count):
     return ports
 
 
-@pytest.mark.parametrize("variant", ["dcgan", "cyclegan"])
+@pytest.mark.parametrize("variant", ["dcgan", "cyclegan", "dcgan-ema"])
 def test_two_worker_processes_train_like_one_process(tmp_path, variant):
     # A real MultiWorkerMirroredStrategy: two processes on localhost ports, each one
     # replica: DCGAN (synchronized batch norm) on a single-tensor dataset, CycleGAN on
@@ -183,3 +202,6 @@ def test_two_worker_processes_train_like_one_process(tmp_path, variant):
     for key in (key for key in first if key.startswith(("logs/", "history/"))):
         np.testing.assert_array_equal(first[key], second[key])
         np.testing.assert_allclose(first[key], reference[key], rtol=1e-5, err_msg=key)
+    if "ema_weights" in reference:  # the generator EMA: the same on both workers
+        np.testing.assert_array_equal(first["ema_weights"], second["ema_weights"])
+        _assert_a_moved_average_of_one_device(first, reference)

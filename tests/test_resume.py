@@ -8,6 +8,7 @@ import sys
 import time
 
 import keras
+import numpy as np
 import pytest
 import yaml
 
@@ -15,7 +16,7 @@ from ganzoo import errors
 from ganzoo.training.checkpoints import CheckpointStore
 from ganzoo.training import steps_per_call, train
 from ganzoo.training.trainer import LOCK_FILE
-from helpers import STEPS_PER_EPOCH, assert_same_weights, tiny_config
+from helpers import STEPS_PER_EPOCH, assert_same_weights, tiny_config, weight_arrays
 
 class Crash(keras.callbacks.Callback):
     """Stands in for a crash: stops the process's training abruptly at `step`."""
@@ -91,6 +92,27 @@ def test_resume_mid_epoch_with_several_steps_per_call_matches_an_uninterrupted_r
     # epoch-end pictures still come once per data epoch
     assert sorted(p.name for p in (tmp_path / "b" / "samples").glob("epoch_*")) == [
         "epoch_001.png", "epoch_002.png", "epoch_003.png"]
+
+
+def test_a_resumed_run_ends_with_the_generator_average_of_an_uninterrupted_one(tmp_path):
+    config = tiny_config(steps_per_execution=4)
+    config["model"].update(ema_decay=0.99, ema_warmup=0.05)
+    train(config, tmp_path / "a", verbose=0, checkpoint_every=10)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "b", verbose=0, checkpoint_every=10, callbacks=[Crash(57)])
+    assert checkpoint_steps(tmp_path / "b") == [52, 60]
+    # the checkpoint holds the average; resuming restores it bit for bit
+    arrays = weight_arrays(tmp_path / "b" / "checkpoints" / "step-000000060" / "gan.weights.h5")
+    assert any(name.startswith("generator_ema/") for name in arrays)
+    gan = train(config, tmp_path / "b", verbose=0, checkpoint_every=10)
+    assert gan.generator_steps == 3 * STEPS_PER_EPOCH
+    assert json.loads((tmp_path / "b" / "metadata.json").read_text())["resumed_from_step"] == 60
+    assert_same_weights(tmp_path / "a", tmp_path / "b")
+    final = weight_arrays(tmp_path / "b" / "gan.weights.h5")
+    averaged = {name: value for name, value in final.items() if name.startswith("generator_ema/")}
+    assert averaged and any(not np.array_equal(value, final[name.replace("generator_ema/",
+                                                                           "generator/")])
+                            for name, value in averaged.items())
 
 
 def test_checkpoints_record_the_position_and_seeds(tmp_path):

@@ -64,12 +64,19 @@ class AdversarialModel(keras.Model):
 
         A SAMPLER maps latent vectors `(batch, latent_dim)` to samples; a TRANSLATOR
         maps images of domain A to domain B (its `generator` is the A->B network).
-        Inference mode (batch norm uses its moving statistics) unless `training=True`.
+        The network is `inference_generator()`: a GAN's generator EMA when it keeps
+        one. Inference mode (batch norm uses its moving statistics) unless
+        `training=True`.
 
         Example:
             >>> images = gan.predict(np.random.normal(size=(16, gan.latent_dim)))
         """
-        return self.generator(inputs, training=training)
+        return self.inference_generator()(inputs, training=training)
+
+    def inference_generator(self, use_ema=True):
+        """The network `gan(x)`, `predict` and sampling run: `generator` here (a GAN
+        with a generator EMA overrides this with its average)."""
+        return self.generator
 
     @property
     def generator_variables(self):

@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
+from ganzoo.gans import ema
 from ganzoo.gans.adversarial import (AdversarialModel, after_batch, apply_gradients,
                                      scale_for_gradients)
 from ganzoo.gans.input_checks import check_real_batch
@@ -40,6 +41,13 @@ class GAN(AdversarialModel):
         pack: D judges this many samples jointly (PacGAN, Lin et al. 2018); the
             discriminator's input stacks them along the last axis, and the batch
             size must be a multiple of it.
+        ema_decay: keep `generator_ema`, an exponential moving average of the
+            generator's weights updated after every generator step (Karras et al.
+            2018 use 0.999), which `generate`, `interpolate` and `gan(z)` then run;
+            None (default): no average. See `ganzoo.gans.ema`.
+        ema_warmup: cap the average's half-life at this fraction of the generator
+            steps so far (StyleGAN2-ADA's ramp-up, 0.05 there), so that a young
+            average is not dominated by the initial weights; None: constant decay.
         seed: seed of the training noise; None draws one from NumPy's global state,
             so `keras.utils.set_random_seed` makes runs reproducible.
 
@@ -58,7 +66,8 @@ class GAN(AdversarialModel):
     latent_spaces = ("z",)
 
     def __init__(self, generator, discriminator, *, loss="non_saturating",
-                 label_smoothing=0.0, pack=1, seed=None, **kwargs):
+                 label_smoothing=0.0, pack=1, ema_decay=None, ema_warmup=None, seed=None,
+                 **kwargs):
         super().__init__(seed=seed, **kwargs)
         _check_networks(generator, discriminator, pack)
         if loss not in self.supported_losses:
@@ -68,6 +77,8 @@ class GAN(AdversarialModel):
             raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing}.")
         self.generator = generator
         self.discriminator = discriminator
+        self.ema_decay, self.ema_warmup = ema.check_arguments(ema_decay, ema_warmup)
+        self.generator_ema = None if self.ema_decay is None else ema.averaged_copy(generator)
         self.latent_dim = int(generator.input_shape[-1])
         self.data_shape = tuple(generator.output_shape[1:])
         self.loss_name = loss
@@ -98,6 +109,8 @@ class GAN(AdversarialModel):
             "loss": self.loss_name,
             "label_smoothing": self.label_smoothing,
             "pack": self.pack,
+            "ema_decay": self.ema_decay,
+            "ema_warmup": self.ema_warmup,
         }
 
     @classmethod
@@ -151,8 +164,12 @@ class GAN(AdversarialModel):
             for step in range(self.discriminator_steps):
                 d_loss = self._discriminator_update(real, batch_size, noise_stream=step)
 
-            # 2. generator, with fresh noise
+            # 2. generator, with fresh noise; its average (if any) follows the new weights
+            steps_before = (None if self.generator_ema is None
+                            else tf.cast(self.g_optimizer.iterations, tf.int64))
             g_loss = self._generator_update(batch_size, noise_stream=self.discriminator_steps)
+            if self.generator_ema is not None:
+                self._update_generator_ema(steps_before)
 
             # 3. metrics: true (unscaled) loss values
             self.trackers.update({"d_loss": d_loss, "g_loss": g_loss})
@@ -172,6 +189,7 @@ class GAN(AdversarialModel):
         real = check_real_batch(_samples_of(data), self.data_shape)
         if self.pack > 1:
             real = _checked_packable(real, self.pack)
+        # The raw generator, not its EMA: this measures D against what it trains on.
         fake = self.generator(self.evaluation_latent(tf.shape(real)[0]), training=False)
         real_scores, fake_scores = (
             tf.cast(self.discriminator(pack_samples(samples, self.pack), training=False),
@@ -204,6 +222,13 @@ class GAN(AdversarialModel):
         apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator.trainable_variables)
         return loss
 
+    def _update_generator_ema(self, steps_before):
+        # A step the loss-scale optimizer skipped (non-finite gradients) is no generator
+        # step: the average stays as it is (decay 1).
+        applied = tf.cast(self.g_optimizer.iterations, tf.int64) > steps_before
+        decay = ema.decay_at(self.ema_decay, self.ema_warmup, steps_before)
+        ema.update(self.generator_ema, self.generator, tf.where(applied, decay, 1.0))
+
     def judge(self, samples):
         """D's outputs on a batch, in training mode, packed into groups when pack > 1."""
         return self.discriminator(pack_samples(samples, self.pack), training=True)
@@ -228,12 +253,19 @@ class GAN(AdversarialModel):
 
     # -------------------------------------------------------------------- inference
 
+    def inference_generator(self, use_ema=True):
+        """The network samples come from: `generator_ema` when the GAN keeps one and
+        `use_ema` is true, else the raw `generator`."""
+        if use_ema and self.generator_ema is not None:
+            return self.generator_ema
+        return self.generator
+
     def prior_latents(self, num, seed=None):
         """The latent vectors `generate(num, seed=seed)` uses: N(0, I), float32
         `(num, latent_dim)` from `np.random.default_rng(seed)`."""
         return np.random.default_rng(seed).standard_normal((num, self.latent_dim)).astype("float32")
 
-    def generate(self, num=None, seed=None, latents=None, batch_size=256):
+    def generate(self, num=None, seed=None, latents=None, batch_size=256, use_ema=True):
         """Samples as a NumPy array in the generator's range ([-1, 1] for images).
 
         Args:
@@ -243,6 +275,8 @@ class GAN(AdversarialModel):
             latents: your own latent vectors, `(n, latent_dim)`, instead of drawn ones
                 (then no `seed`).
             batch_size: latent vectors per forward pass.
+            use_ema: with a generator EMA (`ema_decay`), sample from the averaged
+                weights (default); False takes the raw generator's.
 
         Example:
             >>> gan.generate(16, seed=0).shape          # (16, *gan.data_shape)
@@ -255,14 +289,14 @@ class GAN(AdversarialModel):
             latents = self.prior_latents(num, seed)
         else:
             latents = checked_latents(latents, self.latent_dim, num=num, seed=seed)
-        chunks = [keras.ops.convert_to_numpy(self.generator(latents[i:i + batch_size],
-                                                            training=False))
+        generator = self.inference_generator(use_ema)
+        chunks = [keras.ops.convert_to_numpy(generator(latents[i:i + batch_size], training=False))
                   for i in range(0, len(latents), batch_size)]
         if not chunks:
             return np.zeros((0, *self.data_shape), "float32")
         return np.concatenate(chunks, axis=0)
 
-    def interpolate(self, seed_a, seed_b, steps=8, space="z", batch_size=256):
+    def interpolate(self, seed_a, seed_b, steps=8, space="z", batch_size=256, use_ema=True):
         """Samples along the spherical path (slerp) between two seeds' latent vectors.
 
         White 2016, "Sampling Generative Networks": a straight line between two
@@ -276,6 +310,7 @@ class GAN(AdversarialModel):
             space: the latent space walked, one of `latent_spaces` ("z": the
                 generator's Gaussian input).
             batch_size: samples per forward pass.
+            use_ema: as for `generate`.
 
         Returns:
             NumPy array `(steps, *data_shape)`.
@@ -291,7 +326,7 @@ class GAN(AdversarialModel):
                              f"got {steps!r}.")
         ends = [self.prior_latents(1, seed)[0] for seed in (seed_a, seed_b)]
         return self.generate(latents=slerp(*ends, np.linspace(0.0, 1.0, steps)),
-                             batch_size=batch_size)
+                             batch_size=batch_size, use_ema=use_ema)
 
 
 def _samples_of(data):

@@ -35,12 +35,14 @@ def feature_stats(images, extractor="digits", keep=10_000, confidence=0.9, seed=
     return stats
 
 
-def gan_batches(gan, num, seed=0, batch_size=1000):
-    """`gan.generate(num, seed)` in batches: the same images, never all in memory at once."""
+def gan_batches(gan, num, seed=0, batch_size=1000, use_ema=True):
+    """`gan.generate(num, seed)` in batches: the same images, never all in memory at once.
+    A GAN with a generator EMA samples from the average unless `use_ema=False`."""
+    generator = gan.inference_generator(use_ema)
     rng = np.random.default_rng(seed)
     for start in range(0, num, batch_size):
         latent = rng.standard_normal((min(batch_size, num - start), gan.latent_dim))
-        yield np.asarray(gan.generator(latent.astype("float32"), training=False))
+        yield np.asarray(generator(latent.astype("float32"), training=False))
 
 
 def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_METRICS,
@@ -155,7 +157,7 @@ def _equal_sizes(a, b, seed):
 
 def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="test",
                  floor_split="train", extractor="digits", metrics=ALL_METRICS, resize="crop",
-                 **compare_kwargs):
+                 use_ema=True, **compare_kwargs):
     """The GAN, the floor and the ceiling rows against the held-out real split, one protocol.
 
     Args:
@@ -197,7 +199,7 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
     kwargs = dict(real_labels=real_labels, metrics=metrics, seed=seed, **compare_kwargs)
     rows = []
     for label, images, described in (
-            (name, gan_batches(gan, num, seed), f"generated, latent seed {seed}"),
+            (name, gan_batches(gan, num, seed, use_ema=use_ema), f"generated, latent seed {seed}"),
             ("real train (floor)", floor, floor_source),
             ("uniform noise (ceiling)", noise, f"uniform in [-1, 1], seed {seed}")):
         result = compare(images, real_stats, extractor, **kwargs)

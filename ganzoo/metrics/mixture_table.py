@@ -14,7 +14,7 @@ COLUMNS = ("modes", ">= 20/2500 modes", "high quality", "reverse KL")
 DEFAULT_NUM = 2500
 
 
-def mixture_report(gan, source, name="model", num=DEFAULT_NUM, seed=0):
+def mixture_report(gan, source, name="model", num=DEFAULT_NUM, seed=0, use_ema=True):
     """Rows `{name, metrics}` for a 2D GAN and the mixture's own samples, and the protocol."""
     if tuple(gan.data_shape) != (2,):
         raise ValueError(f"{source!r} is a mixture of 2D points; this GAN makes samples of "
@@ -22,8 +22,8 @@ def mixture_report(gan, source, name="model", num=DEFAULT_NUM, seed=0):
     centers, std = mixture(source)
     num = DEFAULT_NUM if num is None else int(num)
     real = mixture_arrays(source, num, seed=seed + 1)[0]
-    rows = [{"name": name, "metrics": mixture_mode_metrics(gan.generate(num, seed=seed),
-                                                           centers, std)},
+    samples = gan.generate(num, seed=seed, use_ema=use_ema)
+    rows = [{"name": name, "metrics": mixture_mode_metrics(samples, centers, std)},
             {"name": f"{source} itself (floor)", "metrics": mixture_mode_metrics(real, centers, std)}]
     protocol = {"data": f"{source}: {len(centers)} modes, std {std}", "num_samples": num,
                 "seed": seed, "high_quality": "within 3 std of the nearest mode",

@@ -16,12 +16,14 @@ from ganzoo.gans import TRANSLATOR
 
 
 def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits",
-                   resize="crop"):
+                   resize="crop", use_ema=True):
     """`(table, report)`: the module that formats the rows (COLUMNS, format_row,
     protocol_lines) and its report `{"rows": [...], "protocol": {...}}`.
 
     `extractor` is anything `ganzoo.metrics.get_extractor` takes; `resize` is the
-    training data's `resize` (how a folder's non-square images were made square)."""
+    training data's `resize` (how a folder's non-square images were made square). A
+    GAN with a generator EMA is measured on the averaged generator, or with
+    `use_ema=False` on the raw one; the protocol's `generator_weights` says which."""
     from ganzoo.metrics import evaluate, mixture_table, translation
     from ganzoo.metrics.registry import get_extractor
 
@@ -31,9 +33,15 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
                              "unknown; translators are measured on 'digits2negative' only.")
         return translation, translation.digits2negative_report(gan, name=name)
     if source in MIXTURES:
-        return mixture_table, mixture_table.mixture_report(gan, source, name, num, seed)
-    return evaluate, evaluate.evaluate_gan(gan, name=name, num=num, seed=seed, source=source,
-                                           extractor=get_extractor(extractor), resize=resize)
+        table, report = mixture_table, mixture_table.mixture_report(gan, source, name, num, seed,
+                                                                    use_ema=use_ema)
+    else:
+        table, report = evaluate, evaluate.evaluate_gan(
+            gan, name=name, num=num, seed=seed, source=source,
+            extractor=get_extractor(extractor), resize=resize, use_ema=use_ema)
+    if gan.inference_generator() is not gan.generator:  # it keeps a generator EMA
+        report["protocol"]["generator_weights"] = "ema" if use_ema else "raw"
+    return table, report
 
 
 def headline_metrics(report):

@@ -53,7 +53,8 @@ class SampleGrid(_EpochPictures):
 
     Images become a grid; 2D points a scatter plot over optional reference points
     (e.g. a mixture's mode centres). The latent batch is the same each time (one
-    seed), so successive pictures show how the same latent points evolve. With
+    seed), so successive pictures show how the same latent points evolve. They come
+    from `gan.generate`: a GAN with a generator EMA shows the average. With
     `log_dir`, each picture also goes to TensorBoard.
 
     Args:
@@ -122,6 +123,7 @@ class QualityMetrics(keras.callbacks.Callback):
     `fit` (only on measured epochs, like Keras' `validation_freq`), and with `log_dir`
     into TensorBoard scalars whose descriptions carry the protocol. The latent batch
     is the same each time (one seed), so successive numbers differ by training alone.
+    A GAN with a generator EMA is measured on the average, as `ganzoo eval` does.
     `protocol` and `history` (with the measured `epoch` numbers) keep the record.
 
     Args:
@@ -165,7 +167,9 @@ class QualityMetrics(keras.callbacks.Callback):
 
         if (epoch + 1) % self.every:
             return
-        result = compare(gan_batches(self.model, self.num, self.seed), self._real_stats,
+        # what `generate` samples from: the generator EMA, if the GAN keeps one
+        samples = gan_batches(self.model, self.num, self.seed)
+        result = compare(samples, self._real_stats,
                          self.extractor, real_labels=self.real_labels, metrics=self.metrics,
                          seed=self.seed)
         self.protocol = result["protocol"]

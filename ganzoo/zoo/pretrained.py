@@ -1,11 +1,13 @@
 """Pretrained weights of zoo entries: the networks a user runs, in one checked file.
 
 A weights file holds what generating or translating needs and nothing else (no
-discriminator, no optimizer state): `generator` for a GAN, `generator_ab` and
-`generator_ba` for a CycleGAN. It is a NumPy `.npz` archive of each network's
-`get_weights()` (batch-norm statistics included), keyed `network/index`, so loading
-runs no code from the file. Every file is identified by its SHA-256: a mismatch is an
-error, whether the file ships with the package, sits on disk, or comes from a URL.
+discriminator, no optimizer state): `generator` for a GAN, and `generator_ema` too for
+a GAN with a generator EMA (`ema_decay`: it samples from the average, and the raw
+generator stays available), `generator_ab` and `generator_ba` for a CycleGAN. It is a
+NumPy `.npz` archive of each network's `get_weights()` (batch-norm statistics
+included), keyed `network/index`, so loading runs no code from the file. Every file is
+identified by its SHA-256: a mismatch is an error, whether the file ships with the
+package, sits on disk, or comes from a URL.
 """
 
 from pathlib import Path
@@ -21,7 +23,10 @@ def inference_networks(gan):
     """{name: keras.Model} of the networks a ready GAN needs: its generator(s)."""
     if gan.kind == TRANSLATOR:
         return {"generator_ab": gan.generator_ab, "generator_ba": gan.generator_ba}
-    return {"generator": gan.generator}
+    networks = {"generator": gan.generator}
+    if gan.generator_ema is not None:
+        networks["generator_ema"] = gan.generator_ema
+    return networks
 
 
 def save_weights(gan, path):

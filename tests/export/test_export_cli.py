@@ -61,7 +61,7 @@ def test_untrained_entry_export_is_marked_untrained(tmp_path, capsys, monkeypatc
     assert "UNTRAINED" in capsys.readouterr().out
     manifest = json.loads((tmp_path / "v" / "manifest.json").read_text())
     assert manifest["source"] == {"type": "entry", "entry": "vanilla-digits", "trained": False,
-                                  "data": "digits"}
+                                  "data": "digits", "generator_weights": "raw"}
 
 
 def _row(name, runtime, precision, batch, p50, passed=True):
@@ -84,3 +84,40 @@ def test_quantized_slower_than_float32_in_its_runtime_is_flagged():
             _row("g.onnx", "onnxruntime", "float32", 1, 0.3)]
     flags = latency.slow_quantized(rows)
     assert len(flags) == 1 and flags[0].startswith("dyn.tflite (dynamic-int8) is 50.0x slower")
+
+
+@pytest.fixture(scope="module")
+def ema_run(tmp_path_factory):
+    """(run folder, GAN) of an untrained 8x8 DCGAN whose generator and generator EMA
+    differ, both spread like trained ones."""
+    import ganzoo
+    from export_cases import spread
+
+    gan = ganzoo.DCGAN(image_shape=(8, 8, 1), latent_dim=8, base_filters=8, ema_decay=0.99,
+                       seed=0)
+    gan.compile()
+    spread(gan.generator, std=0.6)
+    spread(gan.generator_ema, std=0.3)
+    run_dir = tmp_path_factory.mktemp("runs") / "ema"
+    ganzoo.runs.save_run(gan, run_dir, config={"name": "tiny-ema"})
+    return run_dir, gan
+
+
+def test_export_takes_the_generator_average_unless_told_raw(ema_run, tmp_path, capsys):
+    import numpy as np
+
+    from ganzoo.export import runtime
+
+    run_dir, gan = ema_run
+    z = np.random.default_rng(5).standard_normal((4, 8)).astype("float32")
+    assert np.abs(np.asarray(gan.generator_ema(z)) - np.asarray(gan.generator(z))).max() > 0.05
+    for flags, network, recorded in (([], gan.generator_ema, "ema"),
+                                     (["--raw-generator"], gan.generator, "raw")):
+        out = tmp_path / recorded
+        assert main([str(run_dir), "--formats", "onnx", "--quantize", "none", "--out", str(out),
+                     *flags]) == 0
+        assert ("generator EMA" in capsys.readouterr().out) == (recorded == "ema")
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["source"]["generator_weights"] == recorded
+        np.testing.assert_allclose(runtime.load(out / "generator.onnx")(z),
+                                   network(z, training=False), atol=1e-4)

@@ -38,7 +38,7 @@ def test_unbounded_outputs_have_no_declared_range():
 def test_an_entry_export_records_its_trained_source():
     _, _, manifest = exported("dcgan-digits")
     assert manifest["source"] == {"type": "entry", "entry": "dcgan-digits", "trained": True,
-                                  "data": "digits"}
+                                  "data": "digits", "generator_weights": "raw"}
 
 
 def test_translator_manifest_records_real_images_as_inputs():
