@@ -17,6 +17,7 @@ from ganzoo import losses
 from ganzoo.gans import ema
 from ganzoo.gans.adversarial import (AdversarialModel, after_batch, apply_gradients,
                                      scale_for_gradients)
+from ganzoo.gans.augment import ADA, make_augment
 from ganzoo.gans.input_checks import check_real_batch
 from ganzoo.gans.latents import checked_latents, slerp
 from ganzoo.gans.trackers import Trackers
@@ -24,6 +25,8 @@ from ganzoo.nets.discriminator_options import pack_samples, packed_shape
 
 # Noise stream of the evaluation fakes, apart from every training draw.
 _EVALUATION_STREAM = 2**20
+# Folded into an update's seed: real and fake images get their own augmentations.
+_REAL, _FAKE = 1, 2
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -48,6 +51,14 @@ class GAN(AdversarialModel):
         ema_warmup: cap the average's half-life at this fraction of the generator
             steps so far (StyleGAN2-ADA's ramp-up, 0.05 there), so that a young
             average is not dominated by the initial weights; None: constant decay.
+        augment: differentiable augmentation of every image D sees, real and fake, in
+            both updates, gradients flowing through it to G: "diffaugment" (Zhao et
+            al. 2020; policies color, translation, cutout, or a subset:
+            "diffaugment:translation,cutout") or "ada" (Karras et al. 2020: its
+            probability p adapts to D's overfitting, logged as `augment_p`, saved with
+            the weights). None: none. See `ganzoo.gans.augment`.
+        augment_options: the augmenter's options, e.g. `{"target": 0.6,
+            "speed_images": 100_000}` for ADA.
         seed: seed of the training noise; None draws one from NumPy's global state,
             so `keras.utils.set_random_seed` makes runs reproducible.
 
@@ -66,8 +77,8 @@ class GAN(AdversarialModel):
     latent_spaces = ("z",)
 
     def __init__(self, generator, discriminator, *, loss="non_saturating",
-                 label_smoothing=0.0, pack=1, ema_decay=None, ema_warmup=None, seed=None,
-                 **kwargs):
+                 label_smoothing=0.0, pack=1, ema_decay=None, ema_warmup=None, augment=None,
+                 augment_options=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         _check_networks(generator, discriminator, pack)
         if loss not in self.supported_losses:
@@ -87,7 +98,14 @@ class GAN(AdversarialModel):
         # A loss that does not take label smoothing says so now, not at the first step.
         self._d_loss_fn(tf.zeros((1, 1)), tf.zeros((1, 1)), self.label_smoothing)
         self.pack = int(pack)
-        self.trackers = Trackers(("d_loss", "g_loss"))
+        self.augment, self.augment_options = augment, dict(augment_options or {})
+        self.augmenter = make_augment(augment, **self.augment_options)
+        if self.augmenter is not None and len(self.data_shape) != 3:
+            raise ValueError(f"augment={augment!r} transforms images; this GAN makes samples of "
+                             f"shape {self.data_shape}.")
+        # ADA's augmentation probability is logged with the losses (and so in TensorBoard).
+        self.trackers = Trackers(("d_loss", "g_loss")
+                                 + (("augment_p",) if isinstance(self.augmenter, ADA) else ()))
         self.evaluation_trackers = Trackers(("d_loss", "d_real_accuracy", "d_fake_accuracy"),
                                             name="evaluation_trackers")
 
@@ -111,6 +129,8 @@ class GAN(AdversarialModel):
             "pack": self.pack,
             "ema_decay": self.ema_decay,
             "ema_warmup": self.ema_warmup,
+            "augment": self.augment,
+            "augment_options": self.augment_options,
         }
 
     @classmethod
@@ -172,7 +192,10 @@ class GAN(AdversarialModel):
                 self._update_generator_ema(steps_before)
 
             # 3. metrics: true (unscaled) loss values
-            self.trackers.update({"d_loss": d_loss, "g_loss": g_loss})
+            logged = {"d_loss": d_loss, "g_loss": g_loss}
+            if isinstance(self.augmenter, ADA):
+                logged["augment_p"] = self.augmenter.p
+            self.trackers.update(logged)
             return self.trackers.logs()
 
     def test_step(self, data):
@@ -205,18 +228,27 @@ class GAN(AdversarialModel):
     def _discriminator_update(self, real, batch_size, noise_stream):
         # G runs outside the tape: D's update needs no gradient through G.
         fake = self.generator(self.sample_latent(batch_size, noise_stream), training=True)
+        # D sees only augmented images, real and fake alike (penalties included).
+        real = self.augmented(real, noise_stream, _REAL)
+        fake = self.augmented(fake, noise_stream, _FAKE)
         with tf.GradientTape() as tape:
             real_scores = self.judge(real)
             fake_scores = self.judge(fake)
             loss = self.discriminator_loss(real, fake, real_scores, fake_scores, noise_stream)
             scaled_loss = scale_for_gradients(self.d_optimizer, loss)
         apply_gradients(self.d_optimizer, tape, scaled_loss, self.discriminator.trainable_variables)
+        if isinstance(self.augmenter, ADA):
+            # the overfitting heuristic is the sign of D's real scores around its threshold
+            self.augmenter.update(tf.cast(real_scores, tf.float32) - self.decision_threshold,
+                                  images=batch_size)
         return loss
 
     def _generator_update(self, batch_size, noise_stream):
         latent = self.sample_latent(batch_size, noise_stream)
         with tf.GradientTape() as tape:
-            fake_scores = self.judge(self.generator(latent, training=True))
+            # gradients flow through the (differentiable) augmentation into G
+            fake = self.augmented(self.generator(latent, training=True), noise_stream, _FAKE)
+            fake_scores = self.judge(fake)
             loss = self.generator_loss(fake_scores)
             scaled_loss = scale_for_gradients(self.g_optimizer, loss)
         apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator.trainable_variables)
@@ -228,6 +260,14 @@ class GAN(AdversarialModel):
         applied = tf.cast(self.g_optimizer.iterations, tf.int64) > steps_before
         decay = ema.decay_at(self.ema_decay, self.ema_warmup, steps_before)
         ema.update(self.generator_ema, self.generator, tf.where(applied, decay, 1.0))
+
+    def augmented(self, images, noise_stream, which):
+        """`images` through the augmentation (if any), with stateless randomness of
+        (seed, step, stream, replica) and of which images they are (`_REAL`, `_FAKE`)."""
+        if self.augmenter is None:
+            return images
+        seed = tf.random.experimental.stateless_fold_in(self.noise_seed(noise_stream), which)
+        return self.augmenter(images, seed)
 
     def judge(self, samples):
         """D's outputs on a batch, in training mode, packed into groups when pack > 1."""
