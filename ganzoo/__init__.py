@@ -11,7 +11,7 @@ import sys
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "errors", "gans", "images", "losses", "metrics", "nets", "runs",
+_SUBMODULES = ("anomaly", "data", "errors", "gans", "images", "losses", "metrics", "nets", "runs",
                "training", "zoo")
 # public name -> the module that defines it
 _NAMES = {"GAN": "ganzoo.gans", "CycleGAN": "ganzoo.gans", "DCGAN": "ganzoo.gans",
