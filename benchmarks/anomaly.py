@@ -21,15 +21,12 @@ epochs at ~10 s, 60 encoder epochs at ~1.3 s), GANomaly ~60 s, the discriminator
 """
 
 import argparse
-import json
-import multiprocessing
 import os
 import statistics
 import sys
 import time
 
-from report import RESULTS, machine, markdown_table, publish, reused_cells
-from report import header as run_header
+from report import RESULTS, machine, markdown_table, publish, run_cells
 
 NAME = "anomaly"
 # method -> (ganzoo.anomaly class, constructor arguments, default epochs). Networks at
@@ -176,25 +173,11 @@ def main():
                  for c in args.classes for s in args.seeds]
     # f-AnoGAN's cells cost the most: start them first, so the pool ends together.
     jobs.sort(key=lambda job: job["method"] != "fanogan")
-    cache = RESULTS / NAME / "cells.jsonl"
-    cells = reused_cells(cache, jobs) if args.resume else []
-    done = [cell["job"] for cell in cells]
-    jobs = [job for job in jobs if job not in done]
-    print(f"{len(cells)} cells reused from {cache}, {len(jobs)} to train", flush=True)
-    start = time.perf_counter()
-    if not args.dry_run:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        for cell in pool.imap_unordered(run_cell, jobs):
-            cells.append(cell)
-            print(json.dumps({k: cell[k] for k in ("method", "anomaly_class", "seed", "auroc",
-                                                   "average_precision", "wall_time_s",
-                                                   "cpu_time_s")}), flush=True)
-            if args.dry_run:
-                continue
-            with cache.open("a") as stream:
-                stream.write(json.dumps({**cell, "git_commit": run_header()["git_commit"]}) + "\n")
-    publish_table(cells, args, time.perf_counter() - start, reused=len(done))
+    cells, reused, total_s = run_cells(
+        NAME, jobs, run_cell, processes=args.jobs, resume=args.resume, dry_run=args.dry_run,
+        shown=("method", "anomaly_class", "seed", "auroc", "average_precision", "wall_time_s",
+               "cpu_time_s"))
+    publish_table(cells, args, total_s, reused=reused)
 
 
 def publish_table(cells, args, total_s, reused):

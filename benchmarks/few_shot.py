@@ -16,15 +16,12 @@ cells there whose settings are identical, so an interrupted table continues.
 """
 
 import argparse
-import json
-import multiprocessing
 import os
 import statistics
 import sys
 import time
 
-from report import RESULTS, machine, markdown_table, publish, reused_cells
-from report import header as run_header
+from report import machine, markdown_table, publish, run_cells
 
 NAME = "few_shot"
 # method -> DCGAN arguments beyond the dcgan-digits networks
@@ -132,26 +129,12 @@ def main():
              "batch_size": args.batch_size, "samples": args.samples,
              "threads": 1 if args.jobs > 1 else 0}
             for n in args.sizes for m in args.methods for s in args.seeds]
-    cache = RESULTS / NAME / "cells.jsonl"
-    cells = reused_cells(cache, jobs) if args.resume else []
-    done = [cell["job"] for cell in cells]
-    jobs = [job for job in jobs if job not in done]
-    print(f"{len(cells)} cells reused from {cache}, {len(jobs)} to train", flush=True)
-    start = time.perf_counter()
-    if not args.dry_run:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        for cell in pool.imap_unordered(run_cell, jobs):
-            cells.append(cell)
-            if args.dry_run:
-                continue
-            with cache.open("a") as stream:
-                stream.write(json.dumps({**cell, "git_commit": run_header()["git_commit"]}) + "\n")
-            print(json.dumps({k: cell[k] for k in ("method", "size", "seed", "fid", "kid",
-                                                   "confident_fraction", "modes_covered",
-                                                   "wall_time_s")}), flush=True)
+    cells, reused, total_s = run_cells(
+        NAME, jobs, run_cell, processes=args.jobs, resume=args.resume, dry_run=args.dry_run,
+        shown=("method", "size", "seed", "fid", "kid", "confident_fraction", "modes_covered",
+               "wall_time_s"))
     floors = {size: floor_cell(size, args.samples) for size in args.sizes}
-    publish_table(cells, floors, args, time.perf_counter() - start, reused=len(done))
+    publish_table(cells, floors, args, total_s, reused=reused)
 
 
 def publish_table(cells, floors, args, total_s, reused):

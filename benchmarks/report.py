@@ -97,3 +97,32 @@ def reused_cells(cache, jobs):
         if job in jobs:
             found[json.dumps(job, sort_keys=True)] = {**cell, "job": job, "reused": True}
     return list(found.values())
+
+
+def run_cells(name, jobs, run_cell, *, processes, resume=False, dry_run=False, shown=()):
+    """Run `run_cell(job)` for every job in `processes` spawned worker processes.
+
+    Each finished cell is printed (its `shown` keys) and appended to
+    results/NAME/cells.jsonl, unless `dry_run`; with `resume`, the cells there whose
+    settings equal a job's are reused instead of run again. Returns (cells, number
+    reused, seconds taken).
+    """
+    import multiprocessing
+    import time
+
+    cache = RESULTS / name / "cells.jsonl"
+    cells = reused_cells(cache, jobs) if resume else []
+    done = [cell["job"] for cell in cells]
+    jobs = [job for job in jobs if job not in done]
+    print(f"{len(cells)} cells reused from {cache}, {len(jobs)} to run", flush=True)
+    start = time.perf_counter()
+    if not dry_run:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        for cell in pool.imap_unordered(run_cell, jobs):
+            cells.append(cell)
+            print(json.dumps({key: cell[key] for key in shown}), flush=True)
+            if not dry_run:
+                with cache.open("a") as stream:
+                    stream.write(json.dumps({**cell, "git_commit": _STARTED["git_commit"]}) + "\n")
+    return cells, len(done), time.perf_counter() - start

@@ -15,15 +15,12 @@ reuses the cells there whose settings are identical.
 """
 
 import argparse
-import json
-import multiprocessing
 import os
 import statistics
 import sys
 import time
 
-from report import RESULTS, machine, markdown_table, publish, reused_cells
-from report import header as run_header
+from report import machine, markdown_table, publish, run_cells
 
 NAME = "stacked_digits"
 VARIANTS = {"dcgan": {}, "pacdcgan2": {"pack": 2}}
@@ -90,25 +87,10 @@ def main():
              "steps_per_execution": args.steps_per_execution,
              "threads": 1 if args.jobs > 1 else 0}
             for v in args.variants for s in args.seeds]
-    cache = RESULTS / NAME / "cells.jsonl"
-    cells = reused_cells(cache, jobs) if args.resume else []
-    done = [cell["job"] for cell in cells]
-    jobs = [job for job in jobs if job not in done]
-    print(f"{len(cells)} cells reused from {cache}, {len(jobs)} to train", flush=True)
-    start = time.perf_counter()
-    if not args.dry_run:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        for cell in pool.imap_unordered(run_cell, jobs):
-            cells.append(cell)
-            print(json.dumps({k: cell[k] for k in ("variant", "seed", "modes", "reverse_kl",
-                                                   "confident_fraction", "wall_time_s")}),
-                  flush=True)
-            if not args.dry_run:
-                with cache.open("a") as stream:
-                    stream.write(json.dumps({**cell, "git_commit": run_header()["git_commit"]})
-                                 + "\n")
-    publish_table(cells, real_floor(), args, time.perf_counter() - start, len(done))
+    cells, reused, total_s = run_cells(
+        NAME, jobs, run_cell, processes=args.jobs, resume=args.resume, dry_run=args.dry_run,
+        shown=("variant", "seed", "modes", "reverse_kl", "confident_fraction", "wall_time_s"))
+    publish_table(cells, real_floor(), args, total_s, reused)
 
 
 def publish_table(cells, floor, args, total_s, reused):

@@ -1,6 +1,5 @@
 """Generator EMA: the closed form, the warm-up, skipped steps, saving and sampling."""
 
-import h5py
 import keras
 import numpy as np
 import pytest
@@ -9,7 +8,7 @@ import ganzoo
 from ganzoo import runs, zoo
 from ganzoo.gans import ema
 from ganzoo.images import save_samples
-from helpers import image_dataset
+from helpers import image_dataset, weight_arrays
 
 STEPS = 6
 CASES = [
@@ -216,17 +215,9 @@ def test_progress_pictures_show_the_average(trained, tmp_path):
     assert picture == (tmp_path / "ema.png").read_bytes() != (tmp_path / "raw.png").read_bytes()
 
 
-def _h5_arrays(path):
-    arrays = {}
-    with h5py.File(path, "r") as stream:
-        stream.visititems(lambda name, item: arrays.__setitem__(name, item[()])
-                          if isinstance(item, h5py.Dataset) else None)
-    return arrays
-
-
 def test_run_folders_save_and_restore_the_average(trained, tmp_path):
     runs.save_run(trained, tmp_path, config={"name": "x"})
-    assert any(key.startswith("generator_ema/") for key in _h5_arrays(tmp_path / "gan.weights.h5"))
+    assert any(key.startswith("generator_ema/") for key in weight_arrays(tmp_path / "gan.weights.h5"))
     loaded = runs.load_run(tmp_path)
     assert (loaded.ema_decay, loaded.ema_warmup) == (0.9, 0.5)
     for a, b in zip(loaded.generator_ema.get_weights(), trained.generator_ema.get_weights(),
@@ -249,7 +240,7 @@ def test_a_run_without_ema_records_a_raw_generator_keras(tmp_path):
     gan.compile()
     runs.save_run(gan, tmp_path)
     assert runs.read_metadata(tmp_path)["generator_keras"] == "raw"
-    assert not any(k.startswith("generator_ema") for k in _h5_arrays(tmp_path / "gan.weights.h5"))
+    assert not any(k.startswith("generator_ema") for k in weight_arrays(tmp_path / "gan.weights.h5"))
 
 
 def test_a_keras_file_of_the_whole_gan_keeps_the_average(trained, tmp_path):
