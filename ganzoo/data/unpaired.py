@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ganzoo.data import digits_pair, folder, mixtures, pipeline, tfds_source
+from ganzoo.data import digits_pair, folder, mixtures, pipeline, stacked, tfds_source
 
 EMBEDDED_SOURCES = (digits_pair.NAME,)
 SPLITS = ("train", "test")
@@ -37,7 +37,8 @@ def _resolve(source):
         raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
     if isinstance(source, str) and source in EMBEDDED_SOURCES:
         return source, source
-    if isinstance(source, str) and (source == "digits" or source in mixtures.MIXTURES):
+    if isinstance(source, str) and (source in ("digits", stacked.NAME)
+                                    or source in mixtures.MIXTURES):
         raise ValueError(f"{source!r} has a single domain, use load() for it; {TWO_DOMAIN_HELP}")
     path = Path(source).expanduser()
     if path.is_dir():

@@ -247,6 +247,7 @@ def test_single_domain_load_rejects_digits2negative():
     [
         ("digits", "'digits' has a single domain, use load"),
         ("ring8", "'ring8' has a single domain, use load"),
+        ("stacked_digits", "'stacked_digits' has a single domain, use load"),
         ("mnist", "'mnist' is not a two-domain TFDS dataset"),
     ],
 )
