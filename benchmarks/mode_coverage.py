@@ -14,17 +14,14 @@ takes about an hour on 2 CPUs) continues where it stopped.
 """
 
 import argparse
-import json
 import math
-import multiprocessing
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from report import RESULTS, machine, markdown_table, publish, reused_cells
-from report import header as run_header
+from report import RESULTS, machine, markdown_table, publish, run_cells
 
 # name -> (ganzoo class name, variant arguments beyond the shared MLP settings)
 VARIANTS = {
@@ -128,24 +125,11 @@ def main():
             for d in args.datasets for v in args.variants for s in args.seeds]
     # WGAN-GP's cells cost n_critic times more: start them first, so the pool ends together.
     jobs.sort(key=lambda job: VARIANTS[job["variant"]][0] != "WGANGP")
-    cache = RESULTS / args.name / "cells.jsonl"
-    cells = reused_cells(cache, jobs) if args.resume else []
-    done = [cell["job"] for cell in cells]
-    jobs = [job for job in jobs if job not in done]
-    print(f"{len(cells)} cells reused from {cache}, {len(jobs)} to train", flush=True)
-    start = time.perf_counter()
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-        for cell in pool.imap_unordered(run_cell, jobs):
-            cells.append(cell)
-            with cache.open("a") as stream:
-                stream.write(json.dumps({**cell, "git_commit": run_header()["git_commit"]}) + "\n")
-            print(json.dumps({k: cell[k] for k in ("variant", "dataset", "seed", "modes",
-                                                   "modes_strict", "high_quality", "reverse_kl",
-                                                   "wall_time_s")}), flush=True)
-    total = time.perf_counter() - start
-
-    publish_table(cells, args, total, reused=len(done))
+    cells, reused, total = run_cells(
+        args.name, jobs, run_cell, processes=args.jobs, resume=args.resume,
+        shown=("variant", "dataset", "seed", "modes", "modes_strict", "high_quality",
+               "reverse_kl", "wall_time_s"))
+    publish_table(cells, args, total, reused=reused)
 
 
 def publish_table(cells, args, total_s, reused=0):
