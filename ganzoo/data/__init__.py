@@ -24,6 +24,9 @@ from ganzoo.data import digits, folder, mixtures, pipeline, stacked, tfds_source
 from ganzoo.data.unpaired import load_unpaired, load_unpaired_arrays
 
 DIGITS_NUM_CLASSES = digits.NUM_CLASSES
+# The sources that `num_examples` draws a seeded sample (or subset) from.
+SAMPLED_KINDS = ("mixture", "digits", stacked.NAME)
+SAMPLED_SOURCES = f"the 2D mixtures, 'digits' and {stacked.NAME!r}"
 
 __all__ = ["DIGITS_NUM_CLASSES", "load", "load_arrays", "load_unpaired", "load_unpaired_arrays",
            "resolve_source", "source_kind"]
@@ -140,8 +143,9 @@ def load(
         drop_remainder: drop the last partial batch so every batch is full.
         data_dir: TFDS data directory (TFDS sources only).
         num_examples: size of the fixed sample drawn with `seed` (None: 0) from a 2D
-            mixture (default 65,536) or of stacked digits (default 128,000); these
-            sources only.
+            mixture (default 65,536) or of stacked digits (default 128,000); for
+            "digits", a few-shot subset of the split with as many images of each
+            class (a multiple of 10), drawn with `seed`; these sources only.
         bad_files: for folders, what to do with files that do not decode as images:
             "error" (default) stops naming them; "skip" leaves them out and warns
             with their count and names.
@@ -155,9 +159,9 @@ def load(
     batch_size = pipeline.check_batch_size(batch_size)
     pipeline.check_resize(resize)
     kind, where = _resolve(source)
-    if num_examples is not None and kind not in ("mixture", stacked.NAME):
-        raise ValueError(f"num_examples applies to the 2D mixtures only and {stacked.NAME!r}, "
-                         "the sources drawn as a seeded sample.")
+    if num_examples is not None and kind not in SAMPLED_KINDS:
+        raise ValueError(f"num_examples applies to {SAMPLED_SOURCES} only, the sources drawn "
+                         "as a seeded sample.")
     if bad_files != "error" and kind != "folder":
         raise ValueError("bad_files applies to folders of images only.")
     if kind == "mixture":
@@ -166,7 +170,7 @@ def load(
                              "do not apply.")
         src = mixtures.mixture_source(where, num_examples, seed, with_labels)
     elif kind == "digits":
-        src = digits.digits_source(split, image_size, channels, with_labels)
+        src = digits.digits_source(split, image_size, channels, with_labels, num_examples, seed)
     elif kind == stacked.NAME:
         src = stacked.stacked_source(split, image_size, channels, with_labels, num_examples, seed)
     elif kind == "folder":
@@ -193,22 +197,26 @@ def load_arrays(source, image_size=None, *, split="train", channels=None, bad_fi
         channels: 1, 3 or None (see `load`).
         bad_files: "error" or "skip", for folders (see `load`).
         resize: "crop", "pad" or "stretch" for non-square images (see `load`).
-        num_examples, seed: the sample of a mixture or of stacked digits (see `load`);
-            the same arguments give the same sample as `load`.
+        num_examples, seed: the sample of a mixture or of stacked digits, or the
+            class-balanced subset of the digits (see `load`); the same arguments give
+            the same sample as `load`.
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
     pipeline.check_resize(resize)
     kind, where = _resolve(source)
-    if (num_examples is not None or seed is not None) and kind not in ("mixture", stacked.NAME):
-        raise ValueError(f"num_examples and seed apply to the 2D mixtures and {stacked.NAME!r} "
-                         "only, the sources drawn as a seeded sample.")
+    if (num_examples is not None or seed is not None) and kind not in SAMPLED_KINDS:
+        raise ValueError(f"num_examples and seed apply to {SAMPLED_SOURCES} only, the sources "
+                         "drawn as a seeded sample.")
     if kind == "mixture":
         return mixtures.mixture_arrays(
             where, mixtures.DEFAULT_NUM_EXAMPLES if num_examples is None else num_examples,
             0 if seed is None else seed)
     if kind == "digits":
-        return digits.digits_arrays(split, image_size, channels)
+        if seed is not None and num_examples is None:
+            raise ValueError("seed draws the few-shot subset of the digits: give num_examples "
+                             "with it (the whole split needs no seed).")
+        return digits.digits_arrays(split, image_size, channels, num_examples, seed)
     if kind == stacked.NAME:
         return stacked.stacked_arrays(
             split, image_size, channels,

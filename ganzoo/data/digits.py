@@ -12,7 +12,7 @@ NATIVE_SIZE = 8
 SPLITS = ("train", "test", "all")
 
 
-def digits_arrays(split="train", image_size=None, channels=None):
+def digits_arrays(split="train", image_size=None, channels=None, num_examples=None, seed=None):
     """Return one split of the digits as (images in [-1, 1], int32 labels).
 
     The split is fixed: `train_test_split(indices, test_size=0.2, random_state=0,
@@ -25,6 +25,10 @@ def digits_arrays(split="train", image_size=None, channels=None):
         split: "train", "test" or "all".
         image_size: output side length; None keeps the native 8.
         channels: 1 (default) or 3 (the gray channel repeated).
+        num_examples: keep a few-shot subset of this many images, the same number of
+            each class (a multiple of 10), drawn without replacement with `seed`
+            (None: 0) and kept in split order; None keeps the whole split.
+        seed: the subset's seed (only with `num_examples`).
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r} for 'digits'; expected one of {SPLITS}")
@@ -38,11 +42,33 @@ def digits_arrays(split="train", image_size=None, channels=None):
         )
         index = train_idx if split == "train" else test_idx
         images, labels = images[index], labels[index]
+    if num_examples is not None:
+        keep = balanced_subset(labels, num_examples, seed, f"the digits split {split!r}")
+        images, labels = images[keep], labels[keep]
     images = pipeline.scale_images(images, image_size or NATIVE_SIZE, channels or 1)
     return images.numpy(), labels
 
 
-def digits_source(split, image_size, channels, with_labels):
+def balanced_subset(labels, num_examples, seed=None, name="the digits"):
+    """Sorted indices of `num_examples` items, `num_examples // 10` of each class,
+    drawn without replacement with `seed` (None: 0)."""
+    if (not isinstance(num_examples, (int, np.integer)) or isinstance(num_examples, bool)
+            or num_examples <= 0 or num_examples % NUM_CLASSES):
+        raise ValueError(f"num_examples of the digits must be a positive multiple of "
+                         f"{NUM_CLASSES} (the same number of each class); got {num_examples!r}.")
+    per_class = num_examples // NUM_CLASSES
+    smallest = int(np.bincount(labels, minlength=NUM_CLASSES).min())
+    if per_class > smallest:
+        raise ValueError(f"num_examples {num_examples} asks for {per_class} images of each "
+                         f"class; {name} has {smallest} of its rarest class, so at most "
+                         f"{NUM_CLASSES * smallest}.")
+    rng = np.random.default_rng(0 if seed is None else seed)
+    picked = [rng.choice(np.flatnonzero(labels == c), per_class, replace=False)
+              for c in range(NUM_CLASSES)]
+    return np.sort(np.concatenate(picked))
+
+
+def digits_source(split, image_size, channels, with_labels, num_examples=None, seed=None):
     """Return the digits split as an unbatched `pipeline.Source`.
 
     Args:
@@ -50,8 +76,10 @@ def digits_source(split, image_size, channels, with_labels):
         image_size: output side length, or None for 8.
         channels: 1, 3 or None (1).
         with_labels: yield `(image, label)` pairs instead of images.
+        num_examples, seed: a class-balanced subset (see `digits_arrays`).
     """
-    images, labels = digits_arrays(split, image_size, channels)
+    images, labels = digits_arrays(split, image_size, channels, num_examples, seed)
     elements = (images, labels) if with_labels else images
     dataset = tf.data.Dataset.from_tensor_slices(elements)
-    return pipeline.Source(dataset, len(images), name=f"digits split {split!r}")
+    subset = f", {num_examples} of them" if num_examples is not None else ""
+    return pipeline.Source(dataset, len(images), name=f"digits split {split!r}{subset}")

@@ -76,6 +76,33 @@ def test_digits_drop_remainder():
     assert sizes == [100, 100, 100, 60]
 
 
+def test_digits_few_shot_subset_is_balanced_seeded_and_from_the_split():
+    train, _ = gd.load_arrays("digits", split="train")
+    subset, labels = gd.load_arrays("digits", split="train", num_examples=100, seed=0)
+    assert subset.shape == (100, 8, 8, 1)
+    np.testing.assert_array_equal(np.bincount(labels), [10] * 10)
+    train_hashes = {hashlib.sha256(image.tobytes()).hexdigest() for image in train}
+    subset_hashes = {hashlib.sha256(image.tobytes()).hexdigest() for image in subset}
+    assert len(subset_hashes) == 100 and subset_hashes <= train_hashes  # distinct, train only
+    again, _ = gd.load_arrays("digits", split="train", num_examples=100, seed=0)
+    other, _ = gd.load_arrays("digits", split="train", num_examples=100, seed=1)
+    np.testing.assert_array_equal(subset, again)
+    assert not np.array_equal(subset, other)
+    # load streams the same subset as load_arrays
+    streamed = np.concatenate(list(gd.load("digits", batch_size=50, shuffle=False,
+                                           num_examples=100, seed=0).as_numpy_iterator()))
+    np.testing.assert_array_equal(streamed, subset)
+
+
+@pytest.mark.parametrize("num_examples, message", [
+    (105, "a positive multiple of 10"), (0, "a positive multiple of 10"),
+    (1000, "has 35 of its rarest class, so at most 350"),
+])
+def test_digits_few_shot_subset_errors(num_examples, message):
+    with pytest.raises(ValueError, match=message):
+        gd.load_arrays("digits", split="test", num_examples=num_examples)
+
+
 def test_digits_shuffle_is_seeded():
     def first(seed, shuffle=True):
         return _first_batch(gd.load("digits", batch_size=32, shuffle=shuffle, seed=seed)).numpy()

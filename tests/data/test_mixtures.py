@@ -41,7 +41,7 @@ def test_loader_yields_batches_of_points():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(source="ring8", image_size=32), "image_size and channels do not apply"),
-    (dict(source="digits", num_examples=10), "num_examples applies to the 2D mixtures only"),
+    (dict(source="digits", num_examples=15), "a positive multiple of 10"),
 ])
 def test_mixture_arguments_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):

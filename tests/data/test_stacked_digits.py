@@ -151,8 +151,10 @@ def test_bad_arguments_are_refused(kwargs, message):
         gd.load_arrays("stacked_digits", **kwargs)
 
 
-def test_sample_arguments_apply_to_sampled_sources_only():
-    with pytest.raises(ValueError, match="num_examples applies to the 2D mixtures only"):
-        gd.load("digits", num_examples=10)
-    with pytest.raises(ValueError, match="apply to the 2D mixtures and 'stacked_digits' only"):
+def test_sample_arguments_apply_to_sampled_sources_only(tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="num_examples applies to the 2D mixtures, 'digits'"):
+        gd.load(str(folder), num_examples=10)
+    with pytest.raises(ValueError, match="seed draws the few-shot subset of the digits"):
         gd.load_arrays("digits", seed=1)
