@@ -55,19 +55,6 @@ def run_cell(job):
             "confident_fraction": found["confident_fraction"], "wall_time_s": wall_time}
 
 
-def real_floor(seed=0):
-    """Real stacked test digits, counted like the samples."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import ganzoo
-    from ganzoo.metrics import stacked_modes
-    from ganzoo.metrics.stacked import NUM_SAMPLES
-
-    images, _ = ganzoo.data.load_arrays("stacked_digits", 32, split="test",
-                                        num_examples=NUM_SAMPLES, seed=seed)
-    found = stacked_modes(images)
-    return {key: found[key] for key in ("modes", "reverse_kl", "confident_fraction")}
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
@@ -90,7 +77,9 @@ def main():
     cells, reused, total_s = run_cells(
         NAME, jobs, run_cell, processes=args.jobs, resume=args.resume, dry_run=args.dry_run,
         shown=("variant", "seed", "modes", "reverse_kl", "confident_fraction", "wall_time_s"))
-    publish_table(cells, real_floor(), args, total_s, reused)
+    from ganzoo.metrics.stacked_table import real_floor
+
+    publish_table(cells, real_floor(NETWORKS["image_shape"][0]), args, total_s, reused)
 
 
 def publish_table(cells, floor, args, total_s, reused):

@@ -7,11 +7,13 @@ eval` prints, and the headline numbers a zoo model card records.
   which give IS and class coverage only if they are classifiers;
 - 2D points of a mixture: modes covered, high-quality share, reverse KL
   (`mixture_table`);
+- stacked digits: the 1,000 modes covered and the reverse KL (`stacked_table`);
 - a CycleGAN of digits2negative: translation errors against the known mapping and
   classes kept (`translation`).
 """
 
 from ganzoo.data.mixtures import MIXTURES
+from ganzoo.data.stacked import NAME as STACKED_DIGITS
 from ganzoo.gans import TRANSLATOR
 
 
@@ -24,7 +26,7 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     training data's `resize` (how a folder's non-square images were made square). A
     GAN with a generator EMA is measured on the averaged generator, or with
     `use_ema=False` on the raw one; the protocol's `generator_weights` says which."""
-    from ganzoo.metrics import evaluate, mixture_table, translation
+    from ganzoo.metrics import evaluate, mixture_table, stacked_table, translation
     from ganzoo.metrics.registry import get_extractor
 
     if gan.kind == TRANSLATOR:
@@ -34,6 +36,9 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
         return translation, translation.digits2negative_report(gan, name=name)
     if source in MIXTURES:
         table, report = mixture_table, mixture_table.mixture_report(gan, source, name, num, seed,
+                                                                    use_ema=use_ema)
+    elif source == STACKED_DIGITS:
+        table, report = stacked_table, stacked_table.stacked_report(gan, name, num, seed,
                                                                     use_ema=use_ema)
     else:
         table, report = evaluate, evaluate.evaluate_gan(

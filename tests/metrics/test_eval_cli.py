@@ -68,3 +68,28 @@ def test_inception_offline_is_one_line_with_how_to(image_run, tmp_path, monkeypa
     assert main(["eval", str(image_run), "--extractor", "inception"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--inception-weights PATH" in err
+
+
+def test_a_stacked_digits_gan_is_measured_by_its_1000_modes(tmp_path, capsys):
+    from ganzoo.data.stacked import stacked_arrays
+    from ganzoo.metrics import stacked_modes
+
+    gan = ganzoo.DCGAN(image_shape=(16, 16, 3), latent_dim=8, base_filters=8, seed=0)
+    run = make_run(tmp_path / "stacked", gan, source="stacked_digits")
+    out = tmp_path / "eval.json"
+    assert main(["eval", str(run), "--num", "300", "--seed", "1", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "real stacked test digits (floor)" in printed and "/ 1000" in printed
+    model, floor = (row["metrics"] for row in json.loads(out.read_text())["rows"])
+    # the same counts as the metric on the same samples and the same real stacks
+    expected = stacked_modes(ganzoo.runs.load_run(run).generate(300, seed=1))
+    real = stacked_modes(stacked_arrays("test", 16, num_examples=300, seed=1)[0])
+    assert (model["modes"], model["reverse_kl"]) == (expected["modes"], expected["reverse_kl"])
+    assert (floor["modes"], floor["reverse_kl"]) == (real["modes"], real["reverse_kl"])
+    assert floor["modes"] > 5 * model["modes"]  # 300 real stacks spread; an untrained G does not
+
+
+def test_a_gray_gan_on_stacked_digits_is_a_clear_error(image_run, capsys):
+    assert main(["eval", str(image_run), "--data", "stacked_digits", "--num", "50"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "3 channels" in err
