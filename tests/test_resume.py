@@ -115,6 +115,30 @@ def test_a_resumed_run_ends_with_the_generator_average_of_an_uninterrupted_one(t
                             for name, value in averaged.items())
 
 
+def test_epochs_stated_in_steps_run_over_a_few_shot_set_and_resume_exactly(tmp_path):
+    config = tiny_config(epochs=3)
+    config["data"]["num_examples"] = 100  # 3 batches of 32: a pass is 3 steps
+    config["training"]["steps_per_epoch"] = 10
+    train(config, tmp_path / "a", verbose=0, checkpoint_every=100)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "b", verbose=0, checkpoint_every=100, callbacks=[Crash(17)])
+    assert checkpoint_steps(tmp_path / "b") == [0, 10]  # the first epoch's end
+    gan = train(config, tmp_path / "b", verbose=0, checkpoint_every=100)
+    assert gan.generator_steps == 30
+    assert_same_weights(tmp_path / "a", tmp_path / "b")
+    assert sorted(p.name for p in (tmp_path / "a" / "samples").glob("epoch_*")) == [
+        "epoch_001.png", "epoch_002.png", "epoch_003.png"]
+
+
+@pytest.mark.parametrize("steps", [0, -3])
+def test_a_non_positive_steps_per_epoch_is_refused(tmp_path, steps):
+    config = tiny_config(epochs=1)
+    config["training"]["steps_per_epoch"] = steps
+    with pytest.raises(ValueError, match="steps_per_epoch must be at least 1"):
+        train(config, tmp_path, verbose=0)
+    assert not tmp_path.joinpath("checkpoints").exists()
+
+
 def test_checkpoints_record_the_position_and_seeds(tmp_path):
     train(tiny_config(epochs=1), tmp_path, verbose=0, checkpoint_every=30)
     store = CheckpointStore(tmp_path / "checkpoints")

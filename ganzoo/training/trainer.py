@@ -146,7 +146,11 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
         tf.config.experimental.enable_op_determinism()
 
     dataset = make_dataset(config, training["seed"])
-    steps_per_epoch = count_batches(dataset, f"{name}'s training data")
+    # One pass of the data, unless the entry states its epochs in steps: a few-shot set
+    # of 100 images is 3 batches, and epoch-end pictures and checkpoints every 3 steps
+    # would cost more than the training.
+    steps_per_epoch = training.get("steps_per_epoch") or count_batches(
+        dataset, f"{name}'s training data")
     gan = zoo.build_gan(config, seed=training["seed"])
     check_data_fits(dataset, gan, name)
     g_optimizer, d_optimizer = make_optimizers(
