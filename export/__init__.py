@@ -1,14 +1,17 @@
-"""ganzoo's export stage: generators to ONNX and TFLite (LiteRT), with parity and latency.
+"""ganzoo's export stage: generators, and anomaly detectors' scorers, to ONNX and TFLite
+(LiteRT), with parity and latency.
 
-    from ganzoo.export import export_generator
+    from ganzoo.export import export_generator, export_detector
     manifest = export_generator("runs/demo", "runs/demo/export",
                                 formats="onnx,tflite", quantize="none,float16,int8", bench=True)
+    manifest = export_detector("runs/ganomaly", "runs/ganomaly/export")   # images -> scores
 
     ganzoo-export runs/demo --formats onnx,tflite --quantize none,float16,int8 --out DIR --bench
+    ganzoo-export runs/ganomaly            # a detector's run folder (it holds detector.json)
 
 Importing this package imports no TensorFlow, so `ganzoo.export.runtime` (ONNX Runtime and
-LiteRT with NumPy only) works on machines without it; the converters import
-TensorFlow when they run.
+LiteRT with NumPy only; `runtime.Scorer` for scorers) works on machines without it; the
+converters import TensorFlow when they run.
 """
 
 
@@ -19,4 +22,11 @@ def export_generator(source, out_dir, *args, **kwargs):
     return run(source, out_dir, *args, **kwargs)
 
 
-__all__ = ["export_generator"]
+def export_detector(source, out_dir, *args, **kwargs):
+    """Export an anomaly detector's scorer; see `ganzoo.export.pipeline.export_detector`."""
+    from ganzoo.export.pipeline import export_detector as run
+
+    return run(source, out_dir, *args, **kwargs)
+
+
+__all__ = ["export_detector", "export_generator"]

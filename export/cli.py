@@ -4,6 +4,10 @@
                   --out DIR [--bench] [--batch-sizes 1,8] [--threads N] [--opset 17]
                   [--tflite-batch 1|N|dynamic] [--raw-generator]
 
+A GAN's run or entry exports its generator; an anomaly detector's (a run folder with
+detector.json, or a detector's zoo entry) its scorer, images -> scores, checked on
+its task's test images and AUROC.
+
 Exit status: 0 when every artifact passed parity, 1 when any failed (it stays on
 disk, marked failing in manifest.json), 2 on bad input or a missing package of the
 `export` extra (one line on stderr).
@@ -64,7 +68,8 @@ def _entry_defaults(args):
 
 def _parser():
     parser = argparse.ArgumentParser(prog="ganzoo-export", description=__doc__.split("\n")[0])
-    parser.add_argument("source", help="a run folder, or a zoo entry name")
+    parser.add_argument("source", help="a run folder (a GAN's, or an anomaly detector's), or "
+                                       "a zoo entry name")
     parser.add_argument("--formats",
                         help="comma-separated: onnx, tflite (default: the zoo entry's export "
                              "formats, else both)")
@@ -144,7 +149,15 @@ def _print_report(manifest, out):
         source.get("trained")]
     if source.get("generator_weights") == "ema":
         trained += ", generator EMA"
+    if "scorer" in manifest:
+        scorer = manifest["scorer"]
+        trained = f"{scorer['detector']} scorer: images -> {scorer['score']}, {trained}"
     print(f"Exported {what} ({trained}) to {out}")
+    if "scorer" in manifest:
+        checked = manifest["parity_inputs"]
+        task = f" of the task {checked['task']!r}" if checked.get("task") else ""
+        print(f"Parity: scores of {checked['images']} test images{task} against the Keras "
+              "detector's")
     rows = [("artifact", "precision", "batch", "size", "parity")]
     rows += [(r["file"], r["precision"], "dynamic" if r["batch"] is None else str(r["batch"]),
               f"{r['size_bytes'] / 1024:.0f} KiB", r["parity"]["summary"])

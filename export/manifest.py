@@ -1,8 +1,10 @@
 """manifest.json: what was exported, from what, and how each artifact did.
 
-Beside the artifacts: the source (run folder or zoo entry, trained or not), the
-input (name, shape, distribution), the output (shape, value range), one record per
-artifact (format, quantization, batch, size, sha256, parity) and the library versions.
+Beside the artifacts: the source (run folder or zoo entry, trained or not), what was
+exported (`generator`, or an anomaly detector's `scorer`: images in [-1, 1] -> one
+score per image), the input (name, shape, distribution), the output (shape, value
+range), one record per artifact (format, quantization, batch, size, sha256, parity)
+and the library versions.
 An artifact's `batch` is the batch size fixed in the file (TFLite: 1 unless exported
 with another), or null for a dynamic one (ONNX); `ganzoo.export.runtime` runs a batch
 of any size on either, a fixed-batch file in calls of its own batch.
@@ -26,18 +28,17 @@ __all__ = ["MANIFEST_FILE", "build", "artifact_record", "write", "read_manifest"
 
 
 def build(source, artifacts):
-    """The manifest of `source`'s artifacts (records from `artifact_record`)."""
-    batch = None  # the generator's batch; each artifact records its own ("batch")
+    """The manifest of `source`'s artifacts (records from `artifact_record`).
+
+    A generator's manifest describes it under `generator`; an anomaly detector's
+    scorer under `scorer` (see `export.scorers`), which is how
+    `ganzoo.export.runtime.Scorer` tells the two apart.
+    """
     return {
         "format_version": FORMAT_VERSION,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "source": source.origin,
-        "generator": {"name": source.model.name, "kind": source.kind,
-                      "parameters": int(source.model.count_params())},
-        "input": {"name": source.input_name, "shape": [batch, *source.input_shape],
-                  "dtype": "float32", "distribution": source.distribution},
-        "output": {"shape": [batch, *source.output_shape], "dtype": "float32",
-                   "range": source.output_range()},
+        **source.manifest_facts(),
         "artifacts": artifacts,
         "versions": library_versions(),
     }

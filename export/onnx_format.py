@@ -1,8 +1,8 @@
 """ONNX export through Keras' `model.export(format="onnx")` (tf2onnx underneath).
 
 The batch dimension stays dynamic (named `batch`), the input is named `z` (latent
-generators) or `image` (translators), the output `output`. ONNX artifacts are
-float32: quantized flavours are TFLite's (see tflite_format.py).
+generators) or `image` (translators, detectors' scorers), the output `output`. ONNX
+artifacts are float32: quantized flavours are TFLite's (see tflite_format.py).
 """
 
 import contextlib

@@ -8,6 +8,7 @@ artifacts cannot match element-wise; they are judged on mean abs error and
 signal-to-noise ratio, and for grey images the digits classifier of ganzoo.metrics
 must agree with the float32 generator's classes (digits-FID against float32 is
 recorded). A failing artifact is recorded as failing (and refused by `ganzoo.export.runtime`).
+An anomaly detector's scorer is judged by `score_parity`, on `figures` too.
 """
 
 import math
@@ -45,31 +46,10 @@ def compare(outputs, reference, precision, value_range=None):
     if precision not in MAX_ABS and precision not in QUANTIZED:
         raise ValueError(f"No parity rule for precision {precision!r}; expected one of "
                          f"{', '.join([*MAX_ABS, *QUANTIZED])}.")
-    outputs = np.asarray(outputs, np.float64)
-    reference = np.asarray(reference, np.float64)
-    if outputs.shape != reference.shape:
-        return _refused(f"output shape {outputs.shape} differs from the Keras generator's "
-                        f"{reference.shape}")
-    if not np.all(np.isfinite(reference)):
-        return _refused("the Keras generator's own outputs on the parity inputs are not "
-                        "finite (NaN or inf)")
-    if not np.ptp(reference) > 0:
-        return _refused("the Keras generator's outputs on the parity inputs are one "
-                        "constant, and every rule is relative to their spread; export a "
-                        "generator whose outputs depend on its input")
-    scale = float(np.std(reference))
-    error = outputs - reference
-    span = (value_range[1] - value_range[0]) if value_range else float(np.ptp(reference))
-    mse = float(np.mean(error ** 2))
-    facts = {"max_abs_diff": float(np.max(np.abs(error))),
-             "mean_abs_error": float(np.mean(np.abs(error))),
-             # None for identical outputs: JSON has no infinity.
-             "psnr_db": None if mse == 0 else 10 * math.log10(span ** 2 / mse),
-             "reference_std": scale,
-             "snr_db": None if mse == 0 else 10 * math.log10(scale ** 2 / mse),
-             "finite": bool(np.all(np.isfinite(outputs)))}
-    facts["relative_max_abs_diff"] = facts["max_abs_diff"] / scale
-    facts["relative_mae"] = facts["mean_abs_error"] / scale
+    facts = figures(outputs, reference, value_range)
+    if "passed" in facts:  # refused
+        return facts
+    scale = facts["reference_std"]
     if precision in MAX_ABS:
         bound = MAX_ABS[precision]
         facts["rule"] = f"max abs diff <= {bound:g} std"
@@ -84,6 +64,41 @@ def compare(outputs, reference, precision, value_range=None):
                         f"std), MAE {facts['mean_abs_error']:.2e} "
                         f"({facts['relative_mae']:.2g} std), SNR {_text(facts['snr_db'])} dB; "
                         f"rule: {facts['rule']}, std {scale:.3g} of the Keras outputs")
+    return facts
+
+
+def figures(outputs, reference, value_range=None, what="the Keras generator's own outputs"):
+    """The error figures of `outputs` against `reference`, no rule applied: max abs
+    difference, MAE, PSNR and SNR, and the first two in units of the reference's std.
+
+    Returns a refusal (`passed` False, `summary`) when nothing can be measured: other
+    shapes, a reference that is not finite or that is one constant. `what` names the
+    reference in those messages.
+    """
+    outputs = np.asarray(outputs, np.float64)
+    reference = np.asarray(reference, np.float64)
+    if outputs.shape != reference.shape:
+        return _refused(f"output shape {outputs.shape} differs from the shape of {what}, "
+                        f"{reference.shape}")
+    if not np.all(np.isfinite(reference)):
+        return _refused(f"{what} on the parity inputs are not finite (NaN or inf)")
+    if not np.ptp(reference) > 0:
+        return _refused(f"{what} on the parity inputs are one constant, and every rule is "
+                        "relative to their spread; export a model whose outputs depend on "
+                        "its input")
+    scale = float(np.std(reference))
+    error = outputs - reference
+    span = (value_range[1] - value_range[0]) if value_range else float(np.ptp(reference))
+    mse = float(np.mean(error ** 2))
+    facts = {"max_abs_diff": float(np.max(np.abs(error))),
+             "mean_abs_error": float(np.mean(np.abs(error))),
+             # None for identical outputs: JSON has no infinity.
+             "psnr_db": None if mse == 0 else 10 * math.log10(span ** 2 / mse),
+             "reference_std": scale,
+             "snr_db": None if mse == 0 else 10 * math.log10(scale ** 2 / mse),
+             "finite": bool(np.all(np.isfinite(outputs)))}
+    facts["relative_max_abs_diff"] = facts["max_abs_diff"] / scale
+    facts["relative_mae"] = facts["mean_abs_error"] / scale
     return facts
 
 
@@ -130,3 +145,50 @@ def check_artifact(generator, inputs, reference, precision, value_range=None):
     except Exception as error:  # a runtime that cannot run the file is a failure too
         return _refused(f"the runtime could not run it: {error}")
     return compare(outputs, reference, precision, value_range)
+
+
+class GeneratorCheck:
+    """How the export pipeline checks a generator's artifacts: fixed inputs from its own
+    distribution (`PARITY_SEED`), compared with `compare`; for quantized flavours of a
+    trained digits generator, also the digits classifier (`digits_agreement`).
+
+    Called with a loaded artifact and its precision, returns the artifact's parity
+    record; `manifest_facts` describes the inputs for the manifest.
+    """
+
+    def __init__(self, source, pairs, tflite_batch, parity_samples=32, quality_samples=256):
+        if tflite_batch:  # whole batches for fixed-batch TFLite files
+            parity_samples = -(-parity_samples // tflite_batch) * tflite_batch
+            quality_samples = -(-quality_samples // tflite_batch) * tflite_batch
+        self.inputs = source.inputs(parity_samples, PARITY_SEED)
+        self.reference = source.predict(self.inputs)
+        self.value_range = source.output_range()
+        self.manifest_facts = {"parity_inputs": {"samples": parity_samples, "seed": PARITY_SEED,
+                                                 **source.distribution}}
+        self.quality = None
+        # The digits classifier says something only about generators trained on digits.
+        if (quality_samples and source.origin.get("trained")
+                and source.origin.get("data") == "digits"
+                and any(q in ("dynamic", "int8") for _, q in pairs)):
+            quality_inputs = source.inputs(quality_samples, QUALITY_SEED)
+            self.quality = (quality_inputs, source.predict(quality_inputs))
+            self.manifest_facts["quality_inputs"] = {"samples": quality_samples,
+                                                     "seed": QUALITY_SEED}
+
+    def __call__(self, generator, precision):
+        checked = check_artifact(generator, self.inputs, self.reference, precision,
+                                 self.value_range)
+        if self.quality is None or precision in MAX_ABS or not checked["passed"]:
+            return checked
+        agreement = digits_agreement(generator, *self.quality)
+        if agreement is not None:
+            checked["digits"] = agreement
+            if "passed" in agreement:
+                checked["passed"] = agreement["passed"]
+                checked["summary"] = (("pass: " if agreement["passed"] else "FAIL: ")
+                                      + checked["summary"].removeprefix("pass: ")
+                                      + f"; digits classifier agreement "
+                                      f"{agreement['classifier_agreement']:.3f}, digits-FID vs "
+                                      f"float32 {agreement['digits_fid_vs_float32']:.3g} "
+                                      f"({agreement['rule']})")
+        return checked

@@ -1,11 +1,17 @@
-"""The export stage end to end: resolve, convert, check parity, write the manifest, time."""
+"""The export stage end to end: resolve, convert, check parity, write the manifest, time.
+
+A generator and an anomaly detector's scorer go through the same steps; they differ in
+what they are checked on (`parity.GeneratorCheck`, `score_parity.ScoreCheck`) and in
+how the manifest describes them (their source's `manifest_facts`).
+"""
 
 from pathlib import Path
 
 from ganzoo.export import manifest as manifest_lib
-from ganzoo.export import parity, runtime
+from ganzoo.export import parity, runtime, score_parity
 from ganzoo.export.onnx_format import DEFAULT_OPSET, check_opset, export_onnx
-from ganzoo.export.sources import resolve
+from ganzoo.export.scorers import ScorerSource
+from ganzoo.export.sources import Source, resolve
 from ganzoo.export.tflite_format import (DEFAULT_BATCH, QUANTIZATIONS, check_batch,
                                          export_tflite, saved_model)
 
@@ -19,11 +25,20 @@ SUPPORTED = {"onnx": ("none",), "tflite": QUANTIZATIONS}
 # parity check runs in: the `export` extra (checked before anything is converted).
 PACKAGES = {"onnx": ("onnx", "tf2onnx", "onnxruntime"), "tflite": ("ai_edge_litert",)}
 PURPOSES = {"onnx": "exporting to ONNX", "tflite": "exporting to TFLite"}
-FILE_NAMES = {("onnx", "none"): "generator.onnx",
-              ("tflite", "none"): "generator_float32.tflite",
-              ("tflite", "float16"): "generator_float16.tflite",
-              ("tflite", "dynamic"): "generator_dynamic_int8.tflite",
-              ("tflite", "int8"): "generator_int8.tflite"}
+# An artifact's file: what it is ("generator", or an anomaly detector's "scorer"), then
+# its flavour.
+SUFFIXES = {("onnx", "none"): ".onnx",
+            ("tflite", "none"): "_float32.tflite",
+            ("tflite", "float16"): "_float16.tflite",
+            ("tflite", "dynamic"): "_dynamic_int8.tflite",
+            ("tflite", "int8"): "_int8.tflite"}
+STEMS = (Source.artifact_stem, ScorerSource.artifact_stem)
+FILE_NAMES = {pair: Source.artifact_stem + suffix for pair, suffix in SUFFIXES.items()}
+
+
+def file_name(stem, fmt, quantization):
+    """The file of one artifact, e.g. `file_name("scorer", "tflite", "int8")`."""
+    return stem + SUFFIXES[fmt, quantization]
 
 
 def plan(formats, quantize):
@@ -71,7 +86,9 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
 
     Returns the manifest (a dict); `manifest["passed"]` is False when any artifact
     failed parity or conversion. Failing artifacts stay on disk, marked as failing,
-    so they can be inspected; `ganzoo.export.runtime.load` refuses them.
+    so they can be inspected; `ganzoo.export.runtime.load` refuses them. Given an
+    anomaly detector (its object, run folder or zoo entry), it exports the detector's
+    scorer instead, as `export_detector` does.
 
     Args:
         source: a `keras.Model` generator, a run folder or a zoo entry name.
@@ -82,7 +99,8 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
         tflite_batch: batch size fixed in TFLite files (1; None keeps it dynamic, which
             is slower: see tflite_format.py). ONNX files always have a dynamic batch.
         untrained: allow a zoo entry's untrained generator (see `sources.resolve`).
-        images: real images for a translator's calibration and parity.
+        images: real images for a translator's calibration and parity (for a detector,
+            see `export_detector`).
         calibration_samples: representative inputs for full-integer int8.
         parity_samples: fixed inputs every artifact is compared on.
         quality_samples: inputs for the digits classifier check of int8 flavours.
@@ -93,45 +111,84 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
     Example:
         >>> export_generator("runs/demo", "runs/demo/export", quantize="none,int8")
     """
+    pairs, skipped = _checked_plan(formats, quantize, opset, tflite_batch)
+    out_dir = Path(out_dir)
+    _check_out(out_dir, overwrite)
+    src = resolve(source, untrained=untrained, images=images, use_ema=use_ema)
+    if src.kind == ScorerSource.kind:
+        check = score_parity.ScoreCheck(src)
+    else:
+        check = parity.GeneratorCheck(src, pairs, tflite_batch, parity_samples, quality_samples)
+    return _export(src, check, out_dir, pairs, skipped, opset, tflite_batch,
+                   calibration_samples, bench, batch_sizes, threads, runs, warmup)
+
+
+def export_detector(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
+                    opset=DEFAULT_OPSET, *, images=None, tflite_batch=DEFAULT_BATCH,
+                    calibration_samples=200, overwrite=False, bench=False, batch_sizes=(1, 8),
+                    threads=None, runs=100, warmup=10):
+    """Export an anomaly detector's scorer (images -> scores) to ONNX and/or TFLite.
+
+    One network from images in [-1, 1] to the detector's scores
+    (`ganzoo.anomaly.scoring.scoring_model`), checked against `detector.score` on the
+    task's test images and on the task's AUROC (`export.score_parity`); full-integer
+    int8 calibrates on the normal images. The manifest describes a `scorer`, which
+    `ganzoo.export.runtime.Scorer` loads. Returns the manifest, as `export_generator`.
+
+    Args:
+        source: a fitted `ganzoo.anomaly` detector, a detector's run folder (with
+            detector.json) or an anomaly detector's zoo entry.
+        images: what to calibrate and check on when the source brings no task (a run
+            folder without config.yaml, a detector object): a
+            `ganzoo.anomaly.protocol.Task`, or an array of images in [-1, 1] (then
+            parity has no AUROC). Given with a task, it replaces it.
+        formats, quantize, opset, tflite_batch, calibration_samples, overwrite, bench,
+        batch_sizes, threads, runs, warmup: as for `export_generator`.
+
+    Example:
+        >>> task = ganzoo.anomaly.protocol.digits_task(1, image_size=32)
+        >>> export_detector(detector, "export/ganomaly", images=task, quantize="none,float16")
+    """
+    pairs, skipped = _checked_plan(formats, quantize, opset, tflite_batch)
+    out_dir = Path(out_dir)
+    _check_out(out_dir, overwrite)
+    src = resolve(source, images=images)
+    if src.kind != ScorerSource.kind:
+        raise ValueError(f"{source!r} is not an anomaly detector (a fitted ganzoo.anomaly "
+                         "detector, a run folder with detector.json, or a detector's zoo "
+                         "entry); export generators with export_generator.")
+    return _export(src, score_parity.ScoreCheck(src), out_dir, pairs, skipped, opset,
+                   tflite_batch, calibration_samples, bench, batch_sizes, threads, runs, warmup)
+
+
+def _checked_plan(formats, quantize, opset, tflite_batch):
     pairs, skipped = plan(formats, quantize)
     check_packages(pairs)
     check_opset(opset)
     check_batch(tflite_batch)
-    out_dir = Path(out_dir)
-    _check_out(out_dir, overwrite)
-    src = resolve(source, untrained=untrained, images=images, use_ema=use_ema)
-    _prepare(out_dir)
-    if tflite_batch:  # whole batches for fixed-batch TFLite files
-        parity_samples = -(-parity_samples // tflite_batch) * tflite_batch
-        quality_samples = -(-quality_samples // tflite_batch) * tflite_batch
-    inputs = src.inputs(parity_samples, parity.PARITY_SEED)
-    reference = src.predict(inputs)
-    value_range = src.output_range()
+    return pairs, skipped
 
-    quality = None
-    # The digits classifier says something only about generators trained on digits.
-    if (quality_samples and src.origin.get("trained") and src.origin.get("data") == "digits"
-            and any(q in ("dynamic", "int8") for _, q in pairs)):
-        quality_inputs = src.inputs(quality_samples, parity.QUALITY_SEED)
-        quality = (quality_inputs, src.predict(quality_inputs))
+
+def _export(src, check, out_dir, pairs, skipped, opset, tflite_batch, calibration_samples,
+            bench, batch_sizes, threads, runs, warmup):
+    """Convert `src` to every (format, quantization) of `pairs`, check each artifact with
+    `check` (a `parity.GeneratorCheck` or `score_parity.ScoreCheck`), write the manifest."""
+    _prepare(out_dir)
     records, failures = [], []
     tflite_pairs = [q for f, q in pairs if f == "tflite"]
     if ("onnx", "none") in pairs:
-        _convert(out_dir / FILE_NAMES["onnx", "none"], lambda p: export_onnx(src, p, opset),
-                 inputs, reference, value_range, records, failures)
+        _convert(out_dir / file_name(src.artifact_stem, "onnx", "none"),
+                 lambda p: export_onnx(src, p, opset), check, records, failures)
     if tflite_pairs:
         with saved_model(src, tflite_batch) as folder:
             for q in tflite_pairs:
-                _convert(out_dir / FILE_NAMES["tflite", q],
+                _convert(out_dir / file_name(src.artifact_stem, "tflite", q),
                          lambda p, q=q: export_tflite(folder, p, q, src, calibration_samples,
                                                       batch=tflite_batch),
-                         inputs, reference, value_range, records, failures, quality)
+                         check, records, failures)
 
     manifest = manifest_lib.build(src, records)
-    manifest["parity_inputs"] = {"samples": parity_samples, "seed": parity.PARITY_SEED,
-                                 **src.distribution}
-    if quality is not None:
-        manifest["quality_inputs"] = {"samples": quality_samples, "seed": parity.QUALITY_SEED}
+    manifest.update(check.manifest_facts)
     manifest["failed_conversions"] = failures
     manifest["skipped"] = skipped
     manifest["passed"] = not failures and all(r["parity"]["passed"] for r in records)
@@ -145,28 +202,15 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
     return manifest
 
 
-def _convert(path, convert, inputs, reference, value_range, records, failures, quality=None):
+def _convert(path, convert, check, records, failures):
     try:
         facts = convert(path)
     except Exception as error:  # a converter failure is reported, not raised mid-export
         failures.append({"file": path.name, "error": f"{type(error).__name__}: {error}"})
         path.unlink(missing_ok=True)
         return
-    generator = runtime.load(path, check=False)
-    checked = parity.check_artifact(generator, inputs, reference, facts["precision"], value_range)
-    if quality is not None and facts["precision"] not in parity.MAX_ABS and checked["passed"]:
-        agreement = parity.digits_agreement(generator, *quality)
-        if agreement is not None:
-            checked["digits"] = agreement
-            if "passed" in agreement:
-                checked["passed"] = agreement["passed"]
-                checked["summary"] = (("pass: " if agreement["passed"] else "FAIL: ")
-                                      + checked["summary"].removeprefix("pass: ")
-                                      + f"; digits classifier agreement "
-                                      f"{agreement['classifier_agreement']:.3f}, digits-FID vs "
-                                      f"float32 {agreement['digits_fid_vs_float32']:.3g} "
-                                      f"({agreement['rule']})")
-    records.append(manifest_lib.artifact_record(path, facts, checked))
+    artifact = runtime.load(path, check=False)
+    records.append(manifest_lib.artifact_record(path, facts, check(artifact, facts["precision"])))
 
 
 def _check_out(out_dir, overwrite):
@@ -179,9 +223,11 @@ def _check_out(out_dir, overwrite):
 
 def _prepare(out_dir):
     # Only what an earlier export wrote goes; anything else in the folder stays.
-    for name in [*FILE_NAMES.values(), runtime.MANIFEST_FILE]:
+    names = [file_name(stem, *pair) for stem in STEMS for pair in SUFFIXES]
+    for name in [*names, runtime.MANIFEST_FILE]:
         (out_dir / name).unlink(missing_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-__all__ = ["export_generator", "plan", "check_packages", "FORMATS", "QUANTIZATIONS", "FILE_NAMES"]
+__all__ = ["export_detector", "export_generator", "file_name", "plan", "check_packages",
+           "FORMATS", "QUANTIZATIONS", "FILE_NAMES"]

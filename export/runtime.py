@@ -1,4 +1,5 @@
-"""Run exported generators without TensorFlow: ONNX Runtime or LiteRT, and NumPy.
+"""Run exported generators and anomaly scorers without TensorFlow: ONNX Runtime or
+LiteRT, and NumPy.
 
 This file imports neither tensorflow nor keras, and nothing else from ganzoo, so it
 can be copied alone to a phone-class board that has `numpy` and `onnxruntime` and/or
@@ -8,6 +9,10 @@ can be copied alone to a phone-class board that has `numpy` and `onnxruntime` an
     generator = runtime.load("out/generator.onnx", threads=2)
     images = generator(z)                     # z: float32 (batch, latent_dim) -> NumPy array
     runtime.verify("out")                     # every file's sha256 against out/manifest.json
+
+    scorer = runtime.Scorer("det/export")     # an anomaly detector's export folder (or a file)
+    scores = scorer.score(images)             # images in [-1, 1] (N, H, W, C) -> float64 (N,)
+    flags = scores > scorer.normal_scores["q99"]   # a threshold from the normal images
 
     python runtime.py out [--batch-sizes 1,8] [--threads 2]   # latency of every artifact
 
@@ -32,6 +37,7 @@ import numpy as np
 
 MANIFEST_FILE = "manifest.json"
 FORMAT_OF_SUFFIX = {".onnx": "onnx", ".tflite": "tflite"}
+RUNTIME_PACKAGE = {"onnx": "onnxruntime", "tflite": "ai_edge_litert"}
 # The extra of ganzoo's pyproject.toml that installs every optional package below.
 EXTRA = "ganzoo[export]"
 DISTRIBUTIONS = {"ai_edge_litert": "ai-edge-litert", "onnxruntime": "onnxruntime",
@@ -254,6 +260,83 @@ class LiteRTGenerator:
         self.interpreter.set_tensor(self._input["index"], _quantize(inputs, self._input))
         self.interpreter.invoke()
         return _dequantize(self.interpreter.get_tensor(self._output["index"]), self._output)
+
+
+class Scorer:
+    """An anomaly detector's exported scorer: images in [-1, 1] -> scores, higher = more
+    anomalous (see ganzoo's `ganzoo-export` of a detector's run folder or entry).
+
+    Args:
+        path: the export folder (its manifest.json describes a `scorer`), or one of its
+            artifacts. A folder runs its first artifact that passed parity and whose
+            runtime is installed: the float32 ONNX file when it was exported.
+        threads, check, allow_failing: as for `load`.
+
+    Attributes: `image_shape` `(H, W, C)`, `detector` (its class name), `score_name`,
+    `normal_scores` (quantiles `q50` ... `q99` and `max` of the Keras detector's
+    scores on the normal images it learnt from: thresholds to start from), `artifact`
+    (the loaded file, as `load` gives it).
+
+    Example:
+        >>> scorer = Scorer("runs/ganomaly/export", threads=2)
+        >>> flags = scorer.score(images) > scorer.normal_scores["q99"]
+    """
+
+    # Float round-off (resize, colour conversion) can step just past [-1, 1]; the
+    # detectors allow the same (ganzoo.anomaly.inputs).
+    RANGE_TOLERANCE = 1e-3
+
+    def __init__(self, path, threads=None, check=True, allow_failing=False):
+        path = Path(path)
+        folder = path if path.is_dir() else path.parent
+        manifest = read_manifest(folder)
+        if "scorer" not in manifest:
+            raise ValueError(f"{folder} holds a generator's export, not an anomaly detector's "
+                             "scorer; run its artifacts with runtime.load.")
+        if path.is_dir():
+            path = folder / _first_runnable(manifest, folder, allow_failing)
+        self.artifact = load(path, threads, check, allow_failing)
+        self.image_shape = tuple(int(d) for d in manifest["input"]["shape"][1:])
+        self.value_range = tuple(manifest["input"].get("range") or (-1.0, 1.0))
+        self.detector = manifest["scorer"]["detector"]
+        self.score_name = manifest["scorer"].get("score")
+        self.normal_scores = dict(manifest["scorer"].get("normal_scores") or {})
+
+    def score(self, images):
+        """Scores of `images`, float `(N, H, W, C)` in [-1, 1]: NumPy float64 `(N,)`."""
+        images = np.asarray(images)
+        if images.dtype.kind != "f":
+            raise ValueError(f"The images hold {images.dtype} values; a scorer takes float "
+                             "images in [-1, 1]: convert 0..255 pixels with images / 127.5 - 1.")
+        if images.ndim != 4 or tuple(images.shape[1:]) != self.image_shape:
+            hint = (" For one image, pass images[np.newaxis]."
+                    if tuple(images.shape) == self.image_shape else "")
+            raise ValueError(f"The scorer takes images of shape (N, "
+                             f"{', '.join(map(str, self.image_shape))}); got an array of "
+                             f"shape {images.shape}.{hint}")
+        if not len(images):
+            return np.zeros((0,), np.float64)
+        low, high = self.value_range
+        if np.any(images > high + self.RANGE_TOLERANCE) or np.any(
+                images < low - self.RANGE_TOLERANCE):
+            raise ValueError(f"The images have values outside [{low:g}, {high:g}]: scale them "
+                             "as the detector was trained (0..255 pixels: images / 127.5 - 1).")
+        return np.asarray(self.artifact(images.astype(np.float32)), np.float64).reshape(-1)
+
+
+def _first_runnable(manifest, folder, allow_failing=False):
+    """The first artifact of the manifest that passed parity and whose runtime is installed."""
+    usable = [entry for entry in manifest["artifacts"]
+              if allow_failing or entry.get("parity", {}).get("passed", False)]
+    if not usable:
+        raise ValueError(f"{folder}: no artifact passed parity at export time (see its "
+                         f"{MANIFEST_FILE}); pass allow_failing=True to run one anyway.")
+    for entry in usable:
+        fmt = FORMAT_OF_SUFFIX.get(Path(entry["file"]).suffix)
+        if fmt and importlib.util.find_spec(RUNTIME_PACKAGE[fmt]) is not None:
+            return entry["file"]
+    fmt = FORMAT_OF_SUFFIX.get(Path(usable[0]["file"]).suffix, "onnx")
+    raise MissingDependencyError(RUNTIME_PACKAGE[fmt], f"running {usable[0]['file']}", alone=True)
 
 
 def _in_batches(run, inputs, batch, path):

@@ -3,16 +3,20 @@
 A latent generator maps `(batch, latent_dim)` vectors drawn from the GAN's prior,
 N(0, 1), to samples; its input is named `z`. A translator (CycleGAN's generators)
 maps images to images; its input is named `image` and its inputs for calibration and
-parity are real images.
+parity are real images. An anomaly detector (its object, run folder or zoo entry)
+exports its scoring network instead: see `export.scorers`.
 """
 
 import dataclasses
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 # The prior every ganzoo variant samples its training noise from (GAN.sample_latent).
 LATENT_PRIOR = {"type": "normal", "mean": 0.0, "std": 1.0}
+# The value range of every image ganzoo takes and makes.
+INPUT_RANGE = (-1.0, 1.0)
 
 
 @dataclasses.dataclass
@@ -23,6 +27,8 @@ class Source:
     kind: str                     # "latent" or "translator"
     origin: dict                  # recorded in the manifest: type, run / entry, trained
     images: np.ndarray = None     # real images in the input range (translators)
+
+    artifact_stem: ClassVar[str] = "generator"
 
     @property
     def input_name(self):
@@ -40,7 +46,7 @@ class Source:
     def distribution(self):
         if self.kind == "latent":
             return dict(LATENT_PRIOR)
-        return {"type": "images", "range": [-1.0, 1.0], "count": int(len(self.images))}
+        return {"type": "images", "range": list(INPUT_RANGE), "count": int(len(self.images))}
 
     def inputs(self, num, seed):
         """`num` inputs from the generator's own input distribution, fixed by `seed`."""
@@ -62,27 +68,47 @@ class Source:
         """Declared value range of the output ([-1, 1] after tanh), or None if unbounded."""
         return _declared_range(self.model)
 
+    def manifest_facts(self):
+        """The manifest's description of the generator, its input and its output."""
+        batch = None  # the generator's batch; each artifact records its own ("batch")
+        return {"generator": {"name": self.model.name, "kind": self.kind,
+                              "parameters": int(self.model.count_params())},
+                "input": {"name": self.input_name, "shape": [batch, *self.input_shape],
+                          "dtype": "float32", "distribution": self.distribution},
+                "output": {"shape": [batch, *self.output_shape], "dtype": "float32",
+                           "range": self.output_range()}}
+
 
 def resolve(source, untrained=False, images=None, use_ema=True):
-    """A `Source` from a keras.Model, a run folder or a zoo entry name.
+    """A `Source` from a keras.Model, a run folder or a zoo entry name; for an anomaly
+    detector (object, run folder or entry), a `scorers.ScorerSource`.
 
     Args:
-        source: a `keras.Model`, a run folder path, or a zoo entry name.
+        source: a `keras.Model`, a fitted `ganzoo.anomaly` detector, a run folder path
+            (a GAN's or a detector's), or a zoo entry name.
         untrained: for a zoo entry without shipped weights, export its freshly
             initialised generator (to try the pipeline); recorded as untrained.
-        images: real images in [-1, 1] for a translator's calibration and parity.
+        images: real images in [-1, 1] for a translator's calibration and parity; for a
+            detector, see `scorers.from_detector`.
         use_ema: for a GAN trained with a generator EMA (`ema_decay`), export the
             averaged generator (default) or, False, the raw one. The origin records
             which: `"generator_weights": "ema"` or `"raw"`.
     """
     import keras
 
+    from ganzoo.export import scorers
+
     if isinstance(source, keras.Model):
         return describe(source, {"type": "keras", "name": source.name, "trained": None}, images)
+    if scorers.is_detector(source):
+        return scorers.from_detector(source, {"type": "detector", "trained": source.fitted},
+                                     images)
     if not isinstance(source, (str, Path)):
-        raise ValueError("The source must be a keras.Model, a run folder or a zoo entry "
-                         f"name; got {type(source).__name__}.")
+        raise ValueError("The source must be a keras.Model, a run folder or a zoo entry name "
+                         f"(or a fitted anomaly detector); got {type(source).__name__}.")
     path = Path(source)
+    if path.is_dir() and scorers.is_detector_run(path):
+        return scorers.from_run(path, images)
     if path.is_dir():
         return _from_run(path, images, use_ema)
     if path.exists() or len(path.parts) > 1 or str(source).startswith("."):
@@ -95,7 +121,9 @@ def _from_run(run_dir, images, use_ema=True):
 
     generator_file = run_dir / runs.GENERATOR_FILE
     if not generator_file.is_file():
-        raise ValueError(f"{run_dir} is not a ganzoo run folder: it has no {runs.GENERATOR_FILE}.")
+        raise ValueError(f"{run_dir} is not a ganzoo run folder: it has neither "
+                         f"{runs.GENERATOR_FILE} (a GAN's run) nor detector.json (an anomaly "
+                         "detector's run).")
     # generator.keras is the generator to use (the EMA, if the GAN kept one); the raw
     # generator comes from the whole run.
     model = runs.load_generator(run_dir, use_ema=use_ema)
@@ -114,8 +142,16 @@ def _from_run(run_dir, images, use_ema=True):
 
 def _from_entry(name, untrained, images, use_ema=True):
     from ganzoo import zoo
+    from ganzoo.export import scorers
 
     config = zoo.get_entry(name)  # unknown names fail here, with suggestions
+    if "detector" in config:  # an anomaly detector's entry (ganzoo.zoo.catalog.is_detector)
+        if untrained:
+            raise ValueError(f"Zoo entry {name!r} is an anomaly detector: an unfitted detector "
+                             "has no score to export, so --untrained does not apply. Export "
+                             f"its shipped weights, or train it (`ganzoo train {name} --run-dir "
+                             "DIR`) and export DIR.")
+        return scorers.from_entry(name, zoo.load(name, pretrained=True), config, images)
     if untrained:
         gan = zoo.load(name, pretrained=False)
         origin = {"type": "entry", "entry": name, "trained": False,

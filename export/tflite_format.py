@@ -5,7 +5,8 @@
     dynamic   dynamic-range int8: int8 weights, activations quantized on the fly
     int8      full-integer int8: weights and activations, calibrated on a
               representative set drawn from the generator's own inputs (latents from
-              its prior; real images for translators); float32 input and output
+              its prior; real images for translators; a detector's scorer, the
+              normal images it learnt from); float32 input and output
 
 The batch size is fixed in the file (1 by default): with a dynamic batch the converter
 computes every Conv2DTranspose output shape at run time, so the XNNPACK delegate cannot

@@ -11,12 +11,12 @@
 import keras
 import numpy as np
 import sklearn.decomposition
-import tensorflow as tf
 
 import ganzoo
 from ganzoo.anomaly.base import (AnomalyDetector, history_of, image_batches, network_state,
                                  register, seeded, set_network_state)
 from ganzoo.anomaly.networks import dcgan_encoder
+from ganzoo.anomaly.scoring import eager_scores
 from ganzoo.nets import dcgan_generator
 
 
@@ -73,13 +73,27 @@ class PCA(AnomalyDetector):
         return {}
 
     def reconstruct(self, images):
-        """Projections of `images` on the kept subspace, as images."""
-        flat = images.reshape(len(images), -1).astype(np.float64) - self.mean
-        return ((flat @ self.basis.T) @ self.basis + self.mean).reshape(images.shape)
+        """Projections of `images` on the kept subspace, as images (float64)."""
+        flat = keras.ops.convert_to_tensor(images.reshape(len(images), -1), "float64")
+        return keras.ops.convert_to_numpy(self._project(flat)).reshape(images.shape)
+
+    def _project(self, flat):
+        # The mean and basis enter as NumPy constants of the input's dtype: float64 when
+        # scoring here, float32 in the scoring model (ganzoo.anomaly.scoring). NumPy, not
+        # tensors: a traced graph embeds them, where a captured tensor would become an
+        # extra input of the ONNX file.
+        dtype = keras.backend.standardize_dtype(flat.dtype)
+        mean, basis = self.mean.astype(dtype), self.basis.astype(dtype)
+        coordinates = keras.ops.matmul(flat - mean, np.ascontiguousarray(basis.T))
+        return keras.ops.matmul(coordinates, basis) + mean
+
+    def score_tensor(self, images):
+        """Scores of a batch as a tensor; eager or symbolic (see `ganzoo.anomaly.scoring`)."""
+        flat = keras.ops.reshape(images, (-1, int(np.prod(self.image_shape))))
+        return keras.ops.mean(keras.ops.square(flat - self._project(flat)), axis=1)
 
     def _score(self, images):
-        flat = images.reshape(len(images), -1).astype(np.float64)
-        return np.mean(np.square(flat - self.reconstruct(images).reshape(flat.shape)), axis=1)
+        return eager_scores(self, images, dtype="float64")
 
     def state(self):
         return {"mean": self.mean, "basis": self.basis}
@@ -128,9 +142,13 @@ class ConvAutoencoder(AnomalyDetector):
         return history_of(self.autoencoder.fit(pairs, epochs=epochs, verbose=verbose,
                                                 shuffle=False))
 
+    def score_tensor(self, images):
+        """Scores of a batch as a tensor; eager or symbolic (see `ganzoo.anomaly.scoring`)."""
+        reconstruction = self.autoencoder(images, training=False)
+        return keras.ops.mean(keras.ops.square(images - reconstruction), axis=(1, 2, 3))
+
     def _score(self, images):
-        reconstruction = self.autoencoder(tf.convert_to_tensor(images), training=False)
-        return tf.reduce_mean(tf.square(images - reconstruction), axis=[1, 2, 3]).numpy()
+        return eager_scores(self, images)
 
     def state(self):
         return network_state({"encoder": self.encoder, "decoder": self.decoder})
@@ -176,9 +194,12 @@ class DiscriminatorLogit(AnomalyDetector):
         return history_of(self.gan.fit(image_batches(images, batch_size, self.seed),
                                        epochs=epochs, verbose=verbose, shuffle=False))
 
+    def score_tensor(self, images):
+        """Scores of a batch as a tensor; eager or symbolic (see `ganzoo.anomaly.scoring`)."""
+        return -keras.ops.reshape(self.gan.discriminator(images, training=False), (-1,))
+
     def _score(self, images):
-        logits = self.gan.discriminator(tf.convert_to_tensor(images), training=False)
-        return -tf.reshape(logits, [-1]).numpy()
+        return eager_scores(self, images)
 
     def state(self):
         return network_state(self._networks())

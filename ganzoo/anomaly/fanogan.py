@@ -25,6 +25,7 @@ import ganzoo
 from ganzoo.anomaly.base import (AnomalyDetector, history_of, image_batches, network_state,
                                  register, seeded, set_network_state)
 from ganzoo.anomaly.networks import dcgan_encoder, discriminator_features
+from ganzoo.anomaly.scoring import eager_scores
 from ganzoo.gans.adversarial import scale_for_gradients
 from ganzoo.gans.trackers import Trackers
 
@@ -105,9 +106,14 @@ class FAnoGAN(AnomalyDetector):
             tf.convert_to_tensor(images), self.encoder, self.generator, self.features)
         return image_part.numpy(), feature_part.numpy()
 
-    def _score(self, images):
-        image_part, feature_part = self.residuals(images)
+    def score_tensor(self, images):
+        """Scores of a batch as a tensor; eager or symbolic (see `ganzoo.anomaly.scoring`)."""
+        image_part, feature_part = _residuals(images, self.encoder, self.generator,
+                                              self.features)
         return image_part + self.kappa * feature_part
+
+    def _score(self, images):
+        return eager_scores(self, images)
 
     def state(self):
         return network_state(self._networks())
@@ -117,11 +123,13 @@ class FAnoGAN(AnomalyDetector):
 
 
 def _residuals(images, encoder, generator, features, training=False):
+    # keras.ops, not tf: the scoring model calls this on a keras.Input.
     reconstruction = generator(encoder(images, training=training), training=False)
     _, image_features = features(images, training=False)
     _, reconstruction_features = features(reconstruction, training=False)
-    image_part = tf.reduce_mean(tf.square(images - reconstruction), axis=[1, 2, 3])
-    feature_part = tf.reduce_mean(tf.square(image_features - reconstruction_features), axis=1)
+    image_part = keras.ops.mean(keras.ops.square(images - reconstruction), axis=(1, 2, 3))
+    feature_part = keras.ops.mean(keras.ops.square(image_features - reconstruction_features),
+                                  axis=1)
     return image_part, feature_part
 
 

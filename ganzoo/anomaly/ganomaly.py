@@ -25,6 +25,7 @@ import tensorflow as tf
 from ganzoo.anomaly.base import (AnomalyDetector, history_of, image_batches, network_state,
                                  register, seeded, set_network_state)
 from ganzoo.anomaly.networks import dcgan_encoder, discriminator_features
+from ganzoo.anomaly.scoring import eager_scores
 from ganzoo.gans.adversarial import (AdversarialModel, after_batch, apply_gradients,
                                      scale_for_gradients)
 from ganzoo.gans.trackers import Trackers
@@ -99,9 +100,13 @@ class GANomaly(AnomalyDetector):
         latent_out = self.encoder_2(self.decoder(latent_in, training=False), training=False)
         return latent_in, latent_out
 
+    def score_tensor(self, images):
+        """Scores of a batch as a tensor; eager or symbolic (see `ganzoo.anomaly.scoring`)."""
+        latent_in, latent_out = self.latents(images)
+        return keras.ops.mean(keras.ops.square(latent_in - latent_out), axis=1)
+
     def _score(self, images):
-        latent_in, latent_out = self.latents(tf.convert_to_tensor(images))
-        return tf.reduce_mean(tf.square(latent_in - latent_out), axis=1).numpy()
+        return eager_scores(self, images)
 
     def state(self):
         return network_state(self._networks())
