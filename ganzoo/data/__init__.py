@@ -9,6 +9,10 @@ A `source` is one of:
   (an existing folder of the same name takes precedence).
 
 `load_unpaired` gives unpaired two-domain (A, B) batches for CycleGAN; see `unpaired`.
+`load_paired` gives aligned (A, B) pairs for pix2pix ("digits_edges", pix2pix-layout
+folders, paired TFDS datasets); see `paired`. `load_patches` gives (low-resolution,
+high-resolution) patch pairs for super-resolution ("sklearn_photos", folders of
+photos); see `patches`.
 A relative folder path is read from the current directory; `resolve_source` reads it
 from another one (a zoo config's folder).
 
@@ -21,6 +25,8 @@ import os
 from pathlib import Path
 
 from ganzoo.data import digits, folder, mixtures, pipeline, stacked, tfds_source, unpaired
+from ganzoo.data.paired import load_paired, load_paired_arrays
+from ganzoo.data.patches import load_patches
 from ganzoo.data.unpaired import load_unpaired, load_unpaired_arrays
 
 DIGITS_NUM_CLASSES = digits.NUM_CLASSES
@@ -29,7 +35,7 @@ SAMPLED_KINDS = ("mixture", "digits", stacked.NAME)
 SAMPLED_SOURCES = f"the 2D mixtures, 'digits' and {stacked.NAME!r}"
 
 __all__ = ["DIGITS_NUM_CLASSES", "load", "load_arrays", "load_unpaired", "load_unpaired_arrays",
-           "resolve_source", "source_kind"]
+           "load_paired", "load_paired_arrays", "load_patches", "resolve_source", "source_kind"]
 
 
 def _resolve(source):

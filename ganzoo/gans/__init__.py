@@ -4,11 +4,14 @@ from ganzoo.gans.adversarial import SAMPLER, TRANSLATOR
 from ganzoo.gans.base import GAN
 from ganzoo.gans.cyclegan import CycleGAN
 from ganzoo.gans.dcgan import DCGAN
+from ganzoo.gans.pix2pix import Pix2Pix
+from ganzoo.gans.srgan import SRGAN, UPSCALER, SRResNet
 from ganzoo.gans.vanilla import VanillaGAN
 from ganzoo.gans.wgan_gp import WGANGP
 
 # Variant names as zoo configs and run folders spell them.
-VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN, WGANGP, CycleGAN)}
+VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN, WGANGP, CycleGAN, Pix2Pix,
+                                          SRResNet, SRGAN)}
 
 
 def get_variant(name):
@@ -18,5 +21,5 @@ def get_variant(name):
     return VARIANTS[name]
 
 
-__all__ = ["GAN", "CycleGAN", "DCGAN", "VanillaGAN", "WGANGP", "SAMPLER", "TRANSLATOR", "VARIANTS",
-           "get_variant"]
+__all__ = ["GAN", "CycleGAN", "DCGAN", "VanillaGAN", "WGANGP", "Pix2Pix", "SRResNet", "SRGAN",
+           "SAMPLER", "TRANSLATOR", "UPSCALER", "VARIANTS", "get_variant"]
