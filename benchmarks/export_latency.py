@@ -50,7 +50,7 @@ def main():
     record = {"machine": machine(), "threads": args.threads, "batch_sizes": batch_sizes,
               "max_runs": args.runs, "versions": None, "generators": {}}
     sections = []
-    for entry in ganzoo.list_entries():
+    for entry in ganzoo.list_entries(kind="gan"):
         source = runs_of.get(entry, entry)
         untrained = entry not in runs_of and "pretrained" not in ganzoo.zoo.get_entry(entry)
         with tempfile.TemporaryDirectory() as out:

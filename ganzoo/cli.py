@@ -1,5 +1,5 @@
 """The `ganzoo` command line: list, train, sample, translate and evaluate zoo entries and
-run folders."""
+run folders, and score images with anomaly detectors."""
 
 # Only the standard library at the top: `ganzoo --help`, `--version` and `list` never
 # import TensorFlow; each command that needs it imports it itself.
@@ -51,33 +51,36 @@ def _parser():
     listing.set_defaults(command=_list, needs_tensorflow=False)
 
     train = add_command(
-        "train", help="train a zoo entry into a run folder (again into the same folder: resume)")
+        "train", help="train a zoo entry into a run folder (again into the same folder: resume "
+                      "a GAN's training)")
     train.add_argument("entry", nargs="?", help="zoo entry name (see `ganzoo list`)")
     train.add_argument("--config", type=Path,
                        help="an entry-shaped YAML file to train instead of a zoo entry")
     train.add_argument("--epochs", type=int, help="override the entry's number of epochs")
     train.add_argument("--seed", type=int, help="override the entry's seed")
     train.add_argument("--run-dir", type=Path,
-                       help="run folder (default runs/ENTRY: the same command resumes it)")
+                       help="run folder (default runs/ENTRY: the same command resumes a GAN's "
+                            "run; a detector's training does not resume)")
     fresh = train.add_mutually_exclusive_group()
     fresh.add_argument("--overwrite", action="store_true",
                        help="replace the files of an existing run folder")
     fresh.add_argument("--new", action="store_true",
                        help="start afresh in a new folder runs/ENTRY-TIMESTAMP")
-    train.add_argument("--checkpoint-every", type=int, default=200, metavar="STEPS",
+    # GAN-only options default to None, so that one given for a detector is noticed
+    # (GAN_ONLY); the GAN's defaults are filled in by _gan_defaults.
+    train.add_argument("--checkpoint-every", type=int, metavar="STEPS",
                        help="generator steps between checkpoints (default 200); also at "
                             "each epoch end, on Ctrl-C, and by wall time")
-    train.add_argument("--checkpoint-minutes", type=float, default=5.0, metavar="MIN",
+    train.add_argument("--checkpoint-minutes", type=float, metavar="MIN",
                        help="wall-time minutes between checkpoints (default 5)")
     train.add_argument("--deterministic", action="store_true",
                        help="TensorFlow op determinism: a resumed run ends bit-identical")
     train.add_argument("--no-guard", action="store_true",
                        help="no divergence guard (NaN / collapse detection and retries)")
-    train.add_argument("--guard-retries", type=int, default=2, metavar="N",
+    train.add_argument("--guard-retries", type=int, metavar="N",
                        help="retries from the last good checkpoint at half the learning rate "
                             "before stopping (default 2)")
     train.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
-                       default="default",
                        help="tf.distribute strategy: one device (default), all local GPUs "
                             "(mirrored), or the machines in TF_CONFIG (multiworker; run the "
                             "same command on each); the entry's batch size is the global batch")
@@ -86,8 +89,8 @@ def _parser():
     train.set_defaults(command=_train)
 
     sample = add_command(
-        "sample", help="write samples: a grid (or 2D scatter) PNG, one PNG each, a .npy, "
-                       "or an interpolation strip")
+        "sample", help="write a GAN's samples: a grid (or 2D scatter) PNG, one PNG each, a "
+                       ".npy, or an interpolation strip")
     sample.add_argument("source", help="a run folder, or a zoo entry with pretrained weights")
     sample.add_argument("--num", type=int, default=64, help="number of samples (default 64)")
     sample.add_argument("--out", type=Path, default=Path("grid.png"),
@@ -117,13 +120,15 @@ def _parser():
 
     evaluate = add_command(
         "eval", help="measure a GAN (FID, KID, IS, precision/recall, mode coverage; "
-                     "translation errors and class kept for a CycleGAN)")
+                     "translation errors and class kept for a CycleGAN) or an anomaly "
+                     "detector (AUROC and average precision on its task)")
     evaluate.add_argument("source", help="a run folder, or a zoo entry with pretrained weights")
+    # The GAN options below do not apply to a detector (GAN_ONLY).
     evaluate.add_argument("--num", type=int,
                           help="samples per row (default: the size of the real train split)")
-    evaluate.add_argument("--seed", type=int, default=0, help="latent and subset seed (default 0)")
+    evaluate.add_argument("--seed", type=int, help="latent and subset seed (default 0)")
     evaluate.add_argument("--data", help="the real data (default: the run's training data)")
-    evaluate.add_argument("--extractor", default="digits",
+    evaluate.add_argument("--extractor",
                           help="feature extractor: digits (default: the shipped digits "
                                "classifier, for digits only), inception, or your own "
                                "model, a .keras file")
@@ -136,7 +141,41 @@ def _parser():
     evaluate.set_defaults(command=_eval)
     _add_raw_generator(evaluate)
     _add_unsafe(evaluate)
+
+    score = add_command(
+        "score", help="score image files with an anomaly detector (higher = more anomalous)")
+    score.add_argument("source", help="a detector's run folder, or a detector zoo entry with "
+                                      "pretrained weights (e.g. ganomaly-digits)")
+    score.add_argument("--input", type=Path, required=True,
+                       help="an image file, or a folder of them (searched recursively)")
+    score.add_argument("--out", type=Path,
+                       help="write the scores to this CSV file (path,score[,anomalous]); "
+                            "default: print them")
+    score.add_argument("--threshold", type=float, metavar="T",
+                       help="also flag each image: anomalous 1 if its score is above T, else 0")
+    score.set_defaults(command=_score)
     return parser
+
+
+# Options of GAN commands that a detector has no use for, and why: (option, flag) pairs.
+GAN_ONLY = {
+    "train": ([("checkpoint_every", "--checkpoint-every"),
+               ("checkpoint_minutes", "--checkpoint-minutes"),
+               ("deterministic", "--deterministic"), ("no_guard", "--no-guard"),
+               ("guard_retries", "--guard-retries"), ("strategy", "--strategy"),
+               ("mixed_precision", "--mixed-precision")],
+              "a detector trains in one go on one device, with no checkpoints or divergence "
+              "guard"),
+    "eval": ([("num", "--num"), ("seed", "--seed"), ("data", "--data"),
+              ("extractor", "--extractor"), ("layer", "--layer"),
+              ("inception_weights", "--inception-weights"),
+              ("raw_generator", "--raw-generator"), ("unsafe", "--unsafe")],
+             "a detector is measured by AUROC and average precision on the task of its entry "
+             "(its data: section), with no samples, features or seed"),
+}
+GAN_DEFAULTS = {"train": {"checkpoint_every": 200, "checkpoint_minutes": 5.0,
+                          "guard_retries": 2, "strategy": "default"},
+                "eval": {"seed": 0, "extractor": "digits"}}
 
 
 def _add_raw_generator(command):
@@ -159,7 +198,10 @@ def _list(args):
         entry = zoo.read_entry(name)
         shape = zoo.image_shape_of(entry)
         pretrained = entry.get("pretrained")
-        rows.append((name, entry["variant"], entry["data"]["source"],
+        data = entry["data"]["source"]
+        if "anomaly_class" in entry["data"]:
+            data += f" (anomaly {entry['data']['anomaly_class']})"
+        rows.append((name, zoo.model_name(entry), data,
                      f"{shape[0]}x{shape[1]}" if shape else "2D", "yes" if pretrained else "no",
                      zoo.key_metrics(entry)))
     _print_table(("entry", "variant", "data", "size", "pretrained", "key metrics"), rows)
@@ -173,11 +215,14 @@ def _train(args):
     if args.new and args.run_dir:
         raise ValueError("--new makes a new folder runs/ENTRY-TIMESTAMP; give --run-dir or "
                          "--new, not both.")
-    if args.checkpoint_minutes <= 0:
+    if args.checkpoint_minutes is not None and args.checkpoint_minutes <= 0:
         raise ValueError(f"--checkpoint-minutes must be positive; got {args.checkpoint_minutes}.")
     config = args.entry if args.config is None else _read_config_file(args.config)
     name = args.entry or config["name"]
     args.run_dir = args.run_dir or _default_run_dir(name, args.new)
+    if _detector_of(config) is not None:
+        return _train_detector(args, config, name)
+    _gan_defaults(args)
     run_dir = args.run_dir
     print(f"Run folder: {run_dir} (the same command resumes it; Ctrl-C saves a checkpoint)",
           flush=True)
@@ -191,6 +236,70 @@ def _train(args):
     print(f"Run folder: {run_dir}")
     print(f"Sample grids: {run_dir / 'samples'} (latest.png is the last epoch)")
     print(f"TensorBoard: tensorboard --logdir {run_dir / 'logs'}")
+
+
+def _train_detector(args, config, name):
+    from ganzoo import zoo
+    from ganzoo.anomaly import entries as detectors
+
+    _refuse_gan_options(args, name, _detector_of(config))
+    config = zoo.get_entry(config) if isinstance(config, str) else config
+    run_dir = args.run_dir
+    detectors.check_run_folder(run_dir, args.overwrite)  # before anything is printed or built
+    print(f"Run folder: {run_dir} (a detector trains in one go: Ctrl-C stops it and saves "
+          "nothing)", flush=True)
+    detector = detectors.train(config, run_dir, verbose=2, epochs=args.epochs, seed=args.seed,
+                               overwrite=args.overwrite)
+    record = detector.training_record
+    epochs = f"{record['epochs']} epochs" if record["epochs"] else "fitted in closed form"
+    print(f"Trained {name}: {type(detector).__name__} on {record['normal_images']} normal "
+          f"images, {epochs}, in {record['wall_time_s']:.0f} s.")
+    print(f"Run folder: {run_dir}")
+    print(f"Evaluate it: ganzoo eval {run_dir}")
+    print(f"Score images: ganzoo score {run_dir} --input IMAGES [--out scores.csv]")
+
+
+def _detector_of(source):
+    """The detector class name of an anomaly detector's entry, entry dict or run folder;
+    None for a GAN's (read from the YAML or detector.json alone, nothing is built)."""
+    import json
+
+    from ganzoo.anomaly.base import DETECTOR_FILE
+    from ganzoo.zoo import catalog
+
+    if isinstance(source, dict):
+        return source.get("detector")
+    if Path(source).is_dir():
+        path = Path(source) / DETECTOR_FILE
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text())["detector"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return "anomaly detector"  # anomaly.load names the damage
+    return catalog.read_entry(source).get("detector")  # an unknown name: suggestions
+
+
+def _refuse_gan_options(args, source, detector):
+    options, why = GAN_ONLY[args.command_name]
+    given = [flag for name, flag in options if getattr(args, name) not in (None, False)]
+    if given:
+        raise ValueError(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to "
+                         f"GANs only, and {source} is a {detector} anomaly detector: {why}.")
+
+
+def _gan_defaults(args):
+    for name, value in GAN_DEFAULTS[args.command_name].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
+def _refuse_detector(source, command):
+    detector = _detector_of(source)
+    if detector is not None:
+        raise ValueError(f"{source} is a {detector} anomaly detector: it scores images instead "
+                         f"of {command} them. Score images with: ganzoo score {source} "
+                         "--input IMAGES")
 
 
 def _default_run_dir(name, new):
@@ -224,11 +333,14 @@ def _read_config_file(path):
 
 
 def _load(source, unsafe=False):
-    """(model, training config or None) of a run folder or a zoo entry."""
-    from ganzoo import zoo
+    """(model, training config or None) of a run folder or a zoo entry: a GAN or an
+    anomaly detector."""
+    from ganzoo import anomaly, zoo
     from ganzoo.runs import load_run, read_config
 
     if Path(source).is_dir():
+        if _detector_of(source) is not None:
+            return anomaly.load(source), read_config(source)
         return load_run(source, safe_mode=not unsafe), read_config(source)
     return zoo.load(source), zoo.get_entry(source)
 
@@ -237,10 +349,12 @@ def _sample(args):
     import numpy as np
 
     from ganzoo.data.mixtures import centers_of
+    from ganzoo.gans import TRANSLATOR
     from ganzoo.images import save_grid, save_image, save_samples
 
+    _refuse_detector(args.source, "making")
     gan, config = _load(args.source, args.unsafe)
-    if not hasattr(gan, "generate"):
+    if gan.kind == TRANSLATOR:
         raise ValueError(f"{args.source} is a {type(gan).__name__}, which translates images "
                          "instead of sampling them: use `ganzoo translate`.")
     if args.num < 1 or (args.interpolate and args.num < 2):
@@ -290,6 +404,7 @@ def _translate(args):
     if not args.input.exists():
         raise FileNotFoundError(f"--input {args.input} does not exist.")
     paths = list_images(args.input)[0] if args.input.is_dir() else [args.input]
+    _refuse_detector(args.source, "translating")
     translator, _ = _load(args.source, args.unsafe)
     if translator.kind != TRANSLATOR:
         raise ValueError(f"{args.source} is a {type(translator).__name__}, which samples from "
@@ -309,6 +424,11 @@ def _eval(args):
     from ganzoo.metrics import get_extractor
     from ganzoo.metrics.model_report import evaluate_model
 
+    detector = _detector_of(args.source)
+    if detector is not None:
+        _refuse_gan_options(args, args.source, detector)
+        return _eval_detector(args)
+    _gan_defaults(args)
     if args.num is not None and args.num < 2:
         raise ValueError(f"--num must be at least 2; got {args.num}.")
     gan, config = _load(args.source, args.unsafe)
@@ -332,6 +452,85 @@ def _eval(args):
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         print(f"Wrote {args.json}")
+
+
+def _eval_detector(args):
+    import json
+
+    from ganzoo import zoo
+    from ganzoo.anomaly import entries as detectors
+
+    if Path(args.source).is_dir():
+        result = detectors.evaluate(args.source)
+    else:
+        result = detectors.measure(zoo.load(args.source), zoo.get_entry(args.source),
+                                   source=f"{args.source}.yaml")
+    normal, anomalous = result["normal"], result["anomalous"]
+    _print_table(("", "AUROC", "average precision", "normal", "anomalous"),
+                 [(Path(args.source).name, f"{result['auroc']:.4f}",
+                   f"{result['average_precision']:.4f}", normal, anomalous)])
+    print()
+    print(f"  task: {result['task']}: {normal} normal and {anomalous} anomalous test images, "
+          "none of them trained on")
+    print(f"  detector: {result['detector']}, score = {result['score']} (higher = more "
+          "anomalous; the anomalies are the positive class)")
+    print(f"  chance level: AUROC 0.5, average precision {anomalous / (normal + anomalous):.4f} "
+          "(the share of anomalies)")
+    threshold = _threshold_hint(result["scores"], result["is_anomaly"])
+    print(f"  threshold: ganzoo score --threshold {threshold['threshold']:.6g} flags "
+          f"{threshold['normal_flagged']:.1%} of these normal images and "
+          f"{threshold['anomalous_flagged']:.1%} of the anomalous ones")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"source": str(args.source), **result,
+                                         "threshold_hint": threshold}, indent=2) + "\n")
+        print(f"Wrote {args.json}")
+
+
+def _threshold_hint(scores, is_anomaly, quantile=0.95):
+    """A threshold for `ganzoo score`: the `quantile` of the normal test images' scores,
+    and the shares of normal and anomalous test images scoring above it."""
+    import numpy as np
+
+    scores, is_anomaly = np.asarray(scores), np.asarray(is_anomaly, bool)
+    threshold = float(np.quantile(scores[~is_anomaly], quantile))
+    return {"threshold": threshold, "normal_quantile": quantile,
+            "normal_flagged": float(np.mean(scores[~is_anomaly] > threshold)),
+            "anomalous_flagged": float(np.mean(scores[is_anomaly] > threshold))}
+
+
+def _score(args):
+    import csv
+
+    from ganzoo.anomaly import entries as detectors
+
+    if not args.input.exists():
+        raise FileNotFoundError(f"--input {args.input} does not exist.")
+    if _detector_of(args.source) is None:
+        raise ValueError(f"{args.source} is a GAN, not an anomaly detector: `ganzoo score` takes "
+                         "a detector's run folder or entry (see `ganzoo list`, e.g. "
+                         "ganomaly-digits); use `ganzoo sample` or `ganzoo translate` for a GAN.")
+    detector, config = _load(args.source)
+    resize = ((config or {}).get("data") or {}).get("resize", "crop")
+    paths, images = detectors.read_inputs(args.input, detector.image_shape, resize)
+    scores = detector.score(images)
+    header = ["path", "score"] + (["anomalous"] if args.threshold is not None else [])
+    rows = [[path, f"{score:.8g}"] + ([int(score > args.threshold)]
+                                      if args.threshold is not None else [])
+            for path, score in zip(paths, scores)]
+    summary = (f"Scored {len(paths)} image(s) with {args.source} ({type(detector).__name__}, "
+               f"score = {detector.score_name}; higher = more anomalous)")
+    if args.threshold is not None:
+        summary += (f"; {sum(row[2] for row in rows)} above --threshold {args.threshold:g} "
+                    "flagged anomalous")
+    if args.out is None:  # the CSV on stdout, for pipes; the summary on stderr
+        csv.writer(sys.stdout, lineterminator="\n").writerows([header, *rows])
+        print(summary + ".", file=sys.stderr)
+        return
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", newline="") as stream:
+        csv.writer(stream, lineterminator="\n").writerows([header, *rows])
+    print(f"{summary}: wrote {args.out}")
 
 
 def _print_table(header, rows):

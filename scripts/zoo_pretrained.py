@@ -2,20 +2,28 @@
 
     python scripts/zoo_pretrained.py train dcgan-digits [more entries]   # ~minutes each
     python scripts/zoo_pretrained.py cards                # docs/zoo/*.md and the README table
+    python scripts/zoo_pretrained.py cards ganomaly-digits    # only these cards
     python scripts/zoo_pretrained.py reproduce dcgan-digits   # retrain, compare with the card
 
 `train` runs what a user would: `ganzoo train ENTRY --run-dir runs/pretrained/ENTRY`, then
 the metrics of `ganzoo eval`; it writes the generator(s) to zoo_configs/weights/ENTRY.npz,
 a sample picture to docs/zoo/ENTRY.png, and the `pretrained:` record (sha256, metrics,
 command, wall time, machine) at the end of zoo_configs/ENTRY.yaml.
+
+An anomaly detector's entry (`detector:`) is trained and measured through the command
+line itself (`ganzoo train`, `ganzoo eval --json`); its weights are the detector's
+state, its picture the histograms of its test scores, and its record also holds the
+BASELINES, trained and measured on the same task with the same seed.
 """
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import re
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -23,6 +31,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "zoo_configs"
 README = ROOT / "README.md"
+# The baselines a detector entry is measured against: {detector: (arguments, epochs)},
+# the settings of benchmarks/anomaly.py (METHODS), with the entry's network width
+# (base_filters), so that a baseline has networks as wide as the GAN detector's.
+BASELINES = {"PCA": ({"components": 0.9}, None),
+             "ConvAutoencoder": ({"latent_dim": 100}, 15),
+             "DiscriminatorLogit": ({"latent_dim": 100}, 15)}
 
 
 def machine():
@@ -40,6 +54,9 @@ def measure(gan, config, name):
 
 def train_entry(name):
     from ganzoo import zoo
+
+    if zoo.is_detector(zoo.catalog.read_entry(name)):
+        return train_detector_entry(name)
     from ganzoo.zoo.pretrained import save_weights
     from ganzoo.runs import load_run, read_metadata
     from ganzoo.training import train
@@ -63,6 +80,88 @@ def train_entry(name):
     if untolerated:  # the entry does not validate until they are stated
         print(f"{name}: add evaluation: tolerance for {untolerated} to zoo_configs/{name}.yaml: "
               "how far a retrained run may land from each.")
+
+
+def ganzoo(*argv):
+    """Run a `ganzoo` command in this process, as a user would; stop if it fails."""
+    from ganzoo.cli import main
+
+    argv = [str(arg) for arg in argv]
+    code = main(argv)
+    if code:
+        raise SystemExit(f"ganzoo {' '.join(argv)} failed (exit code {code}).")
+
+
+def train_and_eval(name, run_dir):
+    """`ganzoo train NAME --run-dir RUN_DIR --overwrite`, then what `ganzoo eval RUN_DIR`
+    measures (its --json)."""
+    ganzoo("train", name, "--run-dir", run_dir, "--overwrite")
+    ganzoo("eval", run_dir, "--json", run_dir / "eval.json")
+    return json.loads((run_dir / "eval.json").read_text())
+
+
+def train_detector_entry(name):
+    from ganzoo import anomaly, zoo
+    from ganzoo.anomaly.plots import save_score_histogram
+    from ganzoo.zoo.pretrained import save_weights
+
+    config = zoo.get_entry(name)
+    start = time.perf_counter()
+    run_dir = ROOT / "runs" / "pretrained" / name
+    result = train_and_eval(name, run_dir)
+    detector = anomaly.load(run_dir)
+    baselines = measure_baselines(config)
+    weights = CONFIGS / "weights" / f"{name}.npz"
+    record = {"file": f"weights/{name}.npz", "sha256": save_weights(detector, weights),
+              "command": f"ganzoo train {name} --run-dir runs/{name} && ganzoo eval runs/{name}",
+              "wall_time_s": round(detector.training_record["wall_time_s"], 1),
+              "machine": machine(), "trained": datetime.date.today().isoformat(),
+              "task": result["task"],
+              "test_images": {"normal": result["normal"], "anomalous": result["anomalous"]},
+              "metrics": headline(result), "baselines": baselines}
+    scores, is_anomaly = result["scores"], result["is_anomaly"]
+    save_score_histogram([s for s, a in zip(scores, is_anomaly) if not a],
+                         [s for s, a in zip(scores, is_anomaly) if a],
+                         ROOT / "docs" / "zoo" / f"{name}.png",
+                         title=f"{name}: {result['task']}, AUROC {result['auroc']:.3f} "
+                               f"(test scores, {detector.score_name})")
+    write_record(CONFIGS / f"{name}.yaml", record)
+    print(f"{name}: {record['metrics']}, baselines {baselines} "
+          f"({weights.stat().st_size / 1024:.0f} KiB; {time.perf_counter() - start:.0f} s "
+          "with the baselines)")
+
+
+def headline(result):
+    """The metrics a detector's card records, from `ganzoo eval --json`."""
+    return {key: round(result[key], 4) for key in ("auroc", "average_precision")}
+
+
+def measure_baselines(config):
+    """{baseline: its settings, metrics and wall time} on the entry's task and seed, each
+    trained into runs/pretrained/baselines/ by `ganzoo train --config`."""
+    import yaml
+
+    width = {key: config["model"][key] for key in ("base_filters",) if key in config["model"]}
+    folder = ROOT / "runs" / "pretrained" / "baselines"
+    folder.mkdir(parents=True, exist_ok=True)
+    measured = {}
+    for detector, (arguments, epochs) in BASELINES.items():
+        arguments = {**arguments, **(width if detector != "PCA" else {})}
+        name = f"{config['name']}-{detector.lower()}"
+        baseline = {"name": name, "detector": detector,
+                    "model": {"image_shape": config["model"]["image_shape"], **arguments},
+                    "data": config["data"],
+                    "training": {"seed": config["training"]["seed"],
+                                 **({"epochs": epochs} if epochs else {})}}
+        path = folder / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(baseline, sort_keys=False))
+        ganzoo("train", "--config", path, "--run-dir", folder / name, "--overwrite")
+        ganzoo("eval", folder / name, "--json", folder / name / "eval.json")
+        result = json.loads((folder / name / "eval.json").read_text())
+        training = json.loads((folder / name / "metadata.json").read_text())["training"]
+        measured[detector] = {"model": arguments, "epochs": epochs, **headline(result),
+                              "wall_time_s": round(training["wall_time_s"], 1)}
+    return measured
 
 
 def save_picture(gan, config, path):
@@ -90,16 +189,21 @@ def write_record(path, record):
     path.write_text(text + yaml.safe_dump({"pretrained": record}, sort_keys=False))
 
 
-def cards():
+def cards(names=()):
+    """Write the cards of `names` (default: every entry, and then the README table)."""
     from ganzoo import zoo
     from ganzoo.zoo.cards import render_card, render_table
 
     folder = ROOT / "docs" / "zoo"
     folder.mkdir(parents=True, exist_ok=True)
-    configs = [zoo.get_entry(name) for name in zoo.list_entries()]
+    configs = [zoo.get_entry(name) for name in names or zoo.list_entries()]
     for config in configs:
         picture = f"{config['name']}.png" if (folder / f"{config['name']}.png").is_file() else None
         (folder / f"{config['name']}.md").write_text(render_card(config, picture))
+    if names:
+        print(f"Wrote the cards of {', '.join(names)} to {folder}; the README table is left "
+              "as it is (run `cards` without entries to write it).")
+        return
     begin, end = "<!-- zoo-table:begin -->", "<!-- zoo-table:end -->"
     text = README.read_text()
     if begin not in text:
@@ -117,8 +221,11 @@ def reproduce(name):
 
     config = zoo.get_entry(name)
     run_dir = ROOT / "runs" / "reproduce" / name
-    train(name, run_dir, overwrite=True, verbose=0)
-    measured = measure(load_run(run_dir), config, name)
+    if zoo.is_detector(config):
+        measured = headline(train_and_eval(name, run_dir))
+    else:
+        train(name, run_dir, overwrite=True, verbose=0)
+        measured = measure(load_run(run_dir), config, name)
     recorded = config["pretrained"]["metrics"]
     tolerance = (config.get("evaluation") or {}).get("tolerance", {})
     print(f"{name}: metric | card | reproduced | tolerance | within")
@@ -147,7 +254,7 @@ def main(argv=None):
     parser.add_argument("entries", nargs="*")
     args = parser.parse_args(argv)
     if args.command == "cards":
-        return cards()
+        return cards(args.entries)
     if args.command == "train":
         for name in args.entries:
             train_entry(name)

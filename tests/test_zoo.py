@@ -9,7 +9,9 @@ from ganzoo import zoo
 from ganzoo.zoo import pretrained
 
 ENTRIES = zoo.list_entries()
-PRETRAINED = [name for name in ENTRIES if "pretrained" in zoo.get_entry(name)]
+# GAN entries here; the anomaly detectors' have their own tests (tests/anomaly/test_cli_entries.py)
+GAN_ENTRIES = zoo.list_entries(kind="gan")
+PRETRAINED = [name for name in GAN_ENTRIES if "pretrained" in zoo.get_entry(name)]
 
 
 def test_the_issue_entries_are_registered():
@@ -17,7 +19,15 @@ def test_the_issue_entries_are_registered():
             "vanilla-ring8", "wgangp-grid25", "vanilla-grid25"} <= set(ENTRIES)
 
 
-@pytest.mark.parametrize("name", ENTRIES)
+def test_entries_are_gans_or_detectors_by_their_yaml():
+    assert set(ENTRIES) == set(GAN_ENTRIES) | set(zoo.list_entries(kind="detector"))
+    assert {"ganomaly-digits", "fanogan-digits"} <= set(zoo.list_entries(kind="detector"))
+    assert "dcgan-digits" in GAN_ENTRIES and "ganomaly-digits" not in GAN_ENTRIES
+    with pytest.raises(ValueError, match="kind must be one of"):
+        zoo.list_entries(kind="detectors")
+
+
+@pytest.mark.parametrize("name", GAN_ENTRIES)
 def test_every_entry_builds_a_gan_for_its_data(name):
     entry = zoo.get_entry(name)
     gan = zoo.load(name, pretrained=False)

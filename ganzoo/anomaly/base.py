@@ -42,6 +42,8 @@ FORMAT = 1
 # Images scored per network call: fixed, so a score never depends on how many images
 # were passed together.
 SCORE_BATCH = 256
+# What a model does, beside ganzoo.gans' SAMPLER and TRANSLATOR: it scores images.
+DETECTOR = "detector"
 
 DETECTORS = {}
 
@@ -69,6 +71,7 @@ class AnomalyDetector:
             One seed, one detector: same data and seed give the same scores.
     """
 
+    kind = DETECTOR
     # Epochs `fit` trains for when given none (None: fitted in closed form).
     default_epochs = None
     # What the score measures, for tables and plots.
@@ -319,4 +322,5 @@ def history_of(keras_history, prefix=""):
             for name, values in keras_history.history.items()}
 
 
-__all__ = ["AnomalyDetector", "DETECTORS", "DataError", "get_detector", "load", "register"]
+__all__ = ["AnomalyDetector", "DETECTOR", "DETECTORS", "DataError", "get_detector", "load",
+           "register"]

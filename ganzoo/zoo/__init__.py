@@ -1,5 +1,6 @@
 """The zoo: entries described by YAML files in zoo_configs/, shipped with the package,
-their schema, their pretrained weights and their model cards.
+their schema, their pretrained weights and their model cards. An entry is a GAN or an
+anomaly detector (`ganzoo.anomaly`).
 
 Names load on first use (PEP 562): listing and reading entries (`ganzoo.zoo.catalog`)
 does not import TensorFlow; building, validating and loading them does.
@@ -9,8 +10,10 @@ import importlib
 
 # public name -> the module that defines it
 _NAMES = {"list_entries": "catalog", "image_shape_of": "catalog", "key_metrics": "catalog",
-          "build_gan": "entries", "get_entry": "entries", "load": "entries",
-          "load_dataset": "entries", "noise_seed_of": "entries", "validate": "schema"}
+          "is_detector": "catalog", "model_name": "catalog",
+          "build_gan": "entries", "build_model": "entries", "get_entry": "entries",
+          "load": "entries", "load_dataset": "entries", "noise_seed_of": "entries",
+          "validate": "schema"}
 
 _SUBMODULES = ("cards", "catalog", "entries", "pretrained", "schema")
 

@@ -1,5 +1,6 @@
 """Model cards of zoo entries, rendered from their YAML: one Markdown page per entry
-(docs/zoo/ENTRY.md, next to its sample picture ENTRY.png) and the README's zoo table.
+(docs/zoo/ENTRY.md, next to its picture ENTRY.png: samples of a GAN, score histograms
+of an anomaly detector) and the README's zoo table.
 
 Everything on a card comes from the entry's YAML (`pretrained` holds what the weights
 were measured at and how they were made), so a card cannot drift from its entry:
@@ -8,15 +9,18 @@ were measured at and how they were made), so a card cannot drift from its entry:
 
 import yaml
 
-from ganzoo.zoo.catalog import image_shape_of
+from ganzoo.zoo.catalog import image_shape_of, is_detector, model_name
 
 CARDS_DIR = "docs/zoo"
 
 
 def _schedule(config):
     training = config["training"]
-    parts = [f"{training['epochs']} epochs, batch {config['data']['batch_size']}, seed "
-             f"{training['seed']}"]
+    epochs = (f"{training['epochs']} epochs" if "epochs" in training
+              else "the detector's default epochs")
+    batch = (f", batch {config['data']['batch_size']}" if "batch_size" in config["data"]
+             else "")
+    parts = [f"{epochs}{batch}, seed {training['seed']}"]
     if "learning_rate" in training:
         parts.append(f"learning rate {training['learning_rate']:g}")
     if training.get("lr_schedule") == "linear_decay":
@@ -29,11 +33,15 @@ def _schedule(config):
 def _data(config):
     data, shape = config["data"], image_shape_of(config)
     split = f", {data['split']} split" if "split" in data else ""
-    return f"{data['source']}{split}, " + (f"{shape[0]}x{shape[1]}" if shape else "2D points")
+    task = f", anomaly {data['anomaly_class']}" if "anomaly_class" in data else ""
+    return (f"{data['source']}{task}{split}, "
+            + (f"{shape[0]}x{shape[1]}" if shape else "2D points"))
 
 
 def render_card(config, picture=None):
     """The Markdown model card of an entry (a validated config dict)."""
+    if is_detector(config):
+        return _detector_card(config, picture)
     record = config.get("pretrained")
     lines = [f"# {config['name']}", "", config.get("description", ""), "",
              f"- Paper: {config.get('paper', 'n/a')}",
@@ -59,6 +67,70 @@ def render_card(config, picture=None):
     return "\n".join(lines) + "\n"
 
 
+def _detector_card(config, picture):
+    record, name = config.get("pretrained"), config["detector"]
+    lines = [f"# {config['name']}", "", config.get("description", ""), "",
+             f"- Paper: {config.get('paper', 'n/a')}",
+             f"- Detector: `{name}` with "
+             f"`{yaml.safe_dump(config['model'], default_flow_style=True).strip()}`",
+             f"- Data: {_data(config)}",
+             f"- Schedule: {_schedule(config)}"]
+    if record is None:
+        lines += ["", "No pretrained weights are shipped yet."]
+        return "\n".join(lines) + "\n"
+    tested = record.get("test_images", {})
+    lines += [f"- Task: {record.get('task', '?')}: trained on the normal images only, tested "
+              f"on {tested.get('normal', '?')} normal and {tested.get('anomalous', '?')} "
+              "anomalous held-out images (higher score = more anomalous; the anomalies are "
+              "the positive class)",
+              f"- Trained: {record.get('trained', '?')}, in {record['wall_time_s']:.0f} s on "
+              f"{record.get('machine', '?')}",
+              f"- Weights: `{record.get('file', record.get('url'))}`, sha256 "
+              f"`{record['sha256']}`",
+              f"- Reproduce: `{record['command']}`", "",
+              "## Metrics (`ganzoo eval`), against baselines on the same task and seed", "",
+              "| method | auroc | average_precision | settings |", "|---|---|---|---|"]
+    metrics, baselines = record["metrics"], record.get("baselines") or {}
+    lines.append(f"| **{name}** (this entry) | {metrics['auroc']} | "
+                 f"{metrics['average_precision']} | as above |")
+    for baseline, measured in baselines.items():
+        lines.append(f"| {baseline} | {measured['auroc']} | {measured['average_precision']} | "
+                     f"{_settings(measured)} |")
+    tolerance = config["evaluation"]["tolerance"]  # one per metric (schema)
+    lines += ["", "A retrained run lands within "
+              + ", ".join(f"+-{value} {key}" for key, value in tolerance.items()) + "."]
+    if baselines:
+        lines += ["", *_verdicts(name, metrics, baselines)]
+    if picture:
+        lines += ["", f"![test score histograms of {config['name']}]({picture})"]
+    return "\n".join(lines) + "\n"
+
+
+def _settings(measured):
+    model = ", ".join(f"{key} {value}" for key, value in (measured.get("model") or {}).items())
+    epochs = measured.get("epochs")
+    return "; ".join(part for part in (model, f"{epochs} epochs" if epochs else "closed form",
+                                       f"{measured['wall_time_s']:.0f} s"
+                                       if "wall_time_s" in measured else "") if part)
+
+
+def _verdicts(name, metrics, baselines):
+    """One plain sentence per metric: which baselines beat the entry's detector."""
+    lines = []
+    for key, label in (("auroc", "AUROC"), ("average_precision", "average precision")):
+        better = [baseline for baseline, measured in baselines.items()
+                  if measured[key] > metrics[key]]
+        if better:
+            lines.append(f"- On {label}, {' and '.join(better)} "
+                         f"{'beats' if len(better) == 1 else 'beat'} {name}: "
+                         + ", ".join(f"{baselines[b][key]}" for b in better)
+                         + f" against {metrics[key]}.")
+        else:
+            lines.append(f"- On {label}, {name} beats every baseline: {metrics[key]} against "
+                         f"at most {max(m[key] for m in baselines.values())}.")
+    return lines
+
+
 def render_table(configs, key_metrics):
     """The README's zoo table: one row per entry, linking its card."""
     lines = ["| entry | variant | data | schedule | pretrained | key metrics |",
@@ -68,6 +140,6 @@ def render_table(configs, key_metrics):
         trained = (f"yes, {record['wall_time_s'] / 60:.1f} min on {record.get('machine', '?')}"
                    if record else "no")
         lines.append(f"| [`{config['name']}`]({CARDS_DIR}/{config['name']}.md) | "
-                     f"{config['variant']} | {_data(config)} | {_schedule(config)} | {trained} | "
+                     f"{model_name(config)} | {_data(config)} | {_schedule(config)} | {trained} | "
                      f"{key_metrics(config)} |")
     return "\n".join(lines)

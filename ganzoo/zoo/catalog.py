@@ -3,6 +3,9 @@
 Listing, reading and describing entries need only the files: `ganzoo list` and
 `ganzoo --help` stay fast. Validating and building an entry (`ganzoo.zoo.entries`)
 need the variants, and so TensorFlow.
+
+An entry is a GAN's (`variant:`) or an anomaly detector's (`detector:`, see
+`ganzoo.anomaly.entries`); `is_detector` tells them apart from the YAML alone.
 """
 
 import difflib
@@ -25,9 +28,29 @@ def entry_files():
     return files
 
 
-def list_entries():
-    """Names of all zoo entries, sorted."""
-    return sorted(entry_files())
+KINDS = ("gan", "detector")
+
+
+def list_entries(kind=None):
+    """Names of the zoo entries, sorted: all of them, or those of one `kind`, "gan" or
+    "detector" (anomaly detectors)."""
+    if kind is None:
+        return sorted(entry_files())
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)} or None; got {kind!r}.")
+    return [name for name in sorted(entry_files())
+            if is_detector(read_entry(name)) == (kind == "detector")]
+
+
+def is_detector(config):
+    """True for an anomaly detector's entry (`detector:` where a GAN's entry says
+    `variant:`)."""
+    return "detector" in config
+
+
+def model_name(config):
+    """The entry's GAN variant or detector class name, e.g. "DCGAN" or "GANomaly"."""
+    return config["detector"] if is_detector(config) else config["variant"]
 
 
 def read_entry(name):
@@ -53,6 +76,12 @@ def key_metrics(config):
     """A short text of the metrics recorded for the entry's pretrained weights."""
     metrics = (config.get("pretrained") or {}).get("metrics") or {}
     parts = []
+    if "auroc" in metrics:
+        parts.append(f"AUROC {metrics['auroc']:.3f}, AP {metrics['average_precision']:.3f}")
+        baselines = config["pretrained"].get("baselines") or {}
+        if baselines:
+            best = max(baselines, key=lambda name: baselines[name]["auroc"])
+            parts.append(f"best baseline {best} AUROC {baselines[best]['auroc']:.3f}")
     if "fid" in metrics:
         parts.append(f"digits-FID {metrics['fid']:.2f}")
     if "modes_covered" in metrics:

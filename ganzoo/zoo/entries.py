@@ -1,7 +1,7 @@
 """The zoo: entries described by YAML files in zoo_configs/, shipped with the package.
 
-An entry is data, not code: which variant with which arguments, on which data, for
-how long. Unknown keys are errors that name the key and the file.
+An entry is data, not code: which variant (or anomaly detector) with which arguments,
+on which data, for how long. Unknown keys are errors that name the key and the file.
 """
 
 import inspect
@@ -16,7 +16,7 @@ from ganzoo.data.pipeline import BatchLargerThanDataError
 from ganzoo.gans import TRANSLATOR, get_variant
 from ganzoo.gans.adversarial import AdversarialModel
 from ganzoo.zoo import pretrained as pretrained_weights
-from ganzoo.zoo.catalog import image_shape_of, read_entry
+from ganzoo.zoo.catalog import image_shape_of, is_detector, read_entry
 from ganzoo.zoo.schema import validate
 
 
@@ -34,6 +34,9 @@ def build_gan(config, seed=None):
             training noise its seed (`noise_seed_of`); None leaves both to Keras' and
             NumPy's global state.
     """
+    if is_detector(config):
+        raise ValueError(f"{config['name']} is an anomaly detector's entry, not a GAN's: build "
+                         "it with ganzoo.zoo.build_model.")
     variant = get_variant(config["variant"])
     accepted = yaml_arguments(variant)
     for key in config["model"]:
@@ -49,6 +52,15 @@ def build_gan(config, seed=None):
         return variant(**arguments)
     except (ValueError, TypeError) as error:  # e.g. an image size the networks cannot make
         raise ValueError(f"{config['name']}: model: {error}") from None
+
+
+def build_model(config):
+    """The untrained model of an entry: its GAN, or its (unfitted) anomaly detector."""
+    if is_detector(config):
+        from ganzoo.anomaly.entries import build_detector
+
+        return build_detector(config)
+    return build_gan(config)
 
 
 def noise_seed_of(seed):
@@ -97,12 +109,16 @@ def load_dataset(config, seed):
 
 
 def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):
-    """The GAN of zoo entry `name`, ready to generate (or translate), offline.
+    """The model of zoo entry `name`, ready to generate, translate or score, offline.
+
+    A GAN entry gives its GAN; an anomaly detector's entry (`detector:`) its fitted
+    detector, whose `score(images)` is higher for more anomalous images.
 
     Args:
         name: a zoo entry, see `list_entries()`.
         pretrained: load the entry's weights (shipped with the package, or fetched
-            from its recorded URL and cached); False gives a fresh, untrained GAN.
+            from its recorded URL and cached); False gives a fresh, untrained GAN (an
+            unfitted detector).
         weights: instead of the entry's own, weights from a local path or an http(s)
             or file URL (cached like `keras.utils.get_file`), written by
             `ganzoo.zoo.pretrained.save_weights` for this entry's architecture.
@@ -113,21 +129,23 @@ def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):
     Example:
         >>> gan = ganzoo.load("dcgan-digits")
         >>> images = gan.generate(16, seed=0)
+        >>> scores = ganzoo.load("ganomaly-digits").score(images)
     """
     config = get_entry(name)
-    gan = build_gan(config)
+    model = build_model(config)
     if weights is not None:
         return pretrained_weights.load_weights(
-            gan, pretrained_weights.fetch(weights, sha256, name, cache_dir), sha256)
+            model, pretrained_weights.fetch(weights, sha256, name, cache_dir), sha256)
     if not pretrained:
-        return gan
+        return model
     record = config.get("pretrained")
     if record is None:
+        use = "score with" if is_detector(config) else "sample from"
         raise ValueError(f"Zoo entry {name!r} ships no pretrained weights yet: train it with "
-                         f"`ganzoo train {name} --run-dir DIR` and sample from DIR, or pass "
-                         "pretrained=False for an untrained GAN.")
+                         f"`ganzoo train {name} --run-dir DIR` and {use} DIR, or pass "
+                         f"pretrained=False for an untrained {type(model).__name__}.")
     path = _weights_path(name, record, cache_dir)
-    return pretrained_weights.load_weights(gan, path, record["sha256"])
+    return pretrained_weights.load_weights(model, path, record["sha256"])
 
 
 def _weights_path(name, record, cache_dir):

@@ -1,20 +1,23 @@
 """Pretrained weights of zoo entries: the networks a user runs, in one checked file.
 
-A weights file holds what generating or translating needs and nothing else (no
-discriminator, no optimizer state): `generator` for a GAN, and `generator_ema` too for
-a GAN with a generator EMA (`ema_decay`: it samples from the average, and the raw
-generator stays available), `generator_ab` and `generator_ba` for a CycleGAN. It is a
-NumPy `.npz` archive of each network's `get_weights()` (batch-norm statistics
-included), keyed `network/index`, so loading runs no code from the file. Every file is
-identified by its SHA-256: a mismatch is an error, whether the file ships with the
-package, sits on disk, or comes from a URL.
+A weights file holds what generating, translating or scoring needs and nothing else
+(no optimizer state): `generator` for a GAN, and `generator_ema` too for a GAN with a
+generator EMA (`ema_decay`: it samples from the average, and the raw generator stays
+available), `generator_ab` and `generator_ba` for a CycleGAN, and an anomaly
+detector's `state()` (every array its score depends on). It is a NumPy `.npz` archive
+of each network's `get_weights()` (batch-norm statistics included), keyed
+`network/index`, so loading runs no code from the file. Every file is identified by
+its SHA-256: a mismatch is an error, whether the file ships with the package, sits on
+disk, or comes from a URL.
 """
 
+import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 
+from ganzoo.anomaly.base import DETECTOR
 from ganzoo.files import sha256_of
 from ganzoo.gans import TRANSLATOR
 
@@ -29,11 +32,22 @@ def inference_networks(gan):
     return networks
 
 
-def save_weights(gan, path):
-    """Write the inference networks' weights to `path` (.npz); returns its SHA-256."""
-    arrays = {f"{name}/{index:03d}": weights
-              for name, network in inference_networks(gan).items()
-              for index, weights in enumerate(network.get_weights())}
+def weight_arrays(model):
+    """{key: array} of what a weights file holds for `model`, a GAN or a detector."""
+    if model.kind == DETECTOR:
+        return model.state()
+    return {f"{name}/{index:03d}": weights
+            for name, network in inference_networks(model).items()
+            for index, weights in enumerate(network.get_weights())}
+
+
+def save_weights(model, path):
+    """Write the inference networks' weights (a detector: its state) to `path` (.npz);
+    returns its SHA-256."""
+    if model.kind == DETECTOR and not model.fitted:
+        raise ValueError(f"This {type(model).__name__} has not been fitted; its weights would "
+                         "score nothing.")
+    arrays = weight_arrays(model)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as stream:  # np.savez would append .npz to a str path
@@ -41,11 +55,12 @@ def save_weights(gan, path):
     return sha256_of(path)
 
 
-def load_weights(gan, path, sha256=None):
-    """Set `gan`'s inference networks from a weights file written by `save_weights`.
+def load_weights(model, path, sha256=None):
+    """Set `model`'s inference networks (a detector: its state) from a weights file
+    written by `save_weights`; returns the model, a detector now fitted.
 
     Args:
-        gan: a GAN of the entry's architecture.
+        model: a GAN or detector of the entry's architecture.
         path: the `.npz` file.
         sha256: the expected SHA-256; a different file is an error that says so.
     """
@@ -55,20 +70,41 @@ def load_weights(gan, path, sha256=None):
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
         raise ValueError(f"Cannot read pretrained weights {path}: {error}. The file is "
                          "damaged or not a ganzoo weights file.") from None
-    for name, network in inference_networks(gan).items():
+    if model.kind == DETECTOR:
+        return _set_detector_state(model, arrays, path)
+    for name, network in inference_networks(model).items():
         expected = network.get_weights()
         stored = [arrays.get(f"{name}/{index:03d}") for index in range(len(expected))]
         shapes = [None if array is None else array.shape for array in stored]
         if shapes != [array.shape for array in expected]:
+            held = sum(array is not None for array in stored)
             raise ValueError(f"Pretrained weights {path} do not fit {name} of this "
-                             f"{type(gan).__name__}: they hold {sum(a is not None for a in stored)} "
+                             f"{type(model).__name__}: they hold {held} "
                              f"arrays for it where {len(expected)} of shapes "
                              f"{[a.shape for a in expected][:3]}... are needed.")
         network.set_weights(stored)
-    return gan
+    return model
+
+
+def _set_detector_state(detector, arrays, path):
+    expected = sorted(detector.state())
+    problem = None
+    if sorted(arrays) != expected:
+        problem = (f"they hold {sorted(arrays)[:3]}... where {expected[:3]}... "
+                   f"({len(expected)} arrays) are needed")
+    else:
+        try:
+            detector.set_state(arrays)
+        except (ValueError, KeyError) as error:  # set_state checks every shape
+            problem = str(error)
+    if problem is not None:
+        raise ValueError(f"Pretrained weights {path} do not fit this {type(detector).__name__}: "
+                         f"{problem}.")
+    detector.fitted = True
+    return detector
 
 
 def check_sha256(path, expected):

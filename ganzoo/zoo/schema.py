@@ -23,7 +23,7 @@ SCHEMA = {
     # image size and channels come from model: image_shape (or an image data_shape)
     "data": {"source": str, "batch_size": int, "split": str, "num_examples": int,
              "bad_files": str, "resize": str},
-    "training": {"epochs": int, "seed": int, "steps_per_execution": int,
+    "training": {"epochs": int, "seed": int, "steps_per_execution": int, "steps_per_epoch": int,
                  "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
     # how `ganzoo eval` measures the entry, and how far from each metric on the card a
     # retrained run may land (`scripts/zoo_pretrained.py reproduce`); measuring the
@@ -36,6 +36,19 @@ SCHEMA = {
                    "wall_time_s": NUMBER, "machine": str, "trained": str,
                    "generator_steps": int, "metrics": None},
 }
+# An anomaly detector's entry: `ganzoo.anomaly.entries.SCHEMA` (the detector and its
+# task), plus the zoo's sections, checked here. Its weights are the detector's state.
+DETECTOR_SCHEMA = {
+    "evaluation": {"tolerance": None},
+    "pretrained": {"file": str, "url": str, "sha256": str, "command": str,
+                   "wall_time_s": NUMBER, "machine": str, "trained": str, "task": str,
+                   "test_images": {"normal": int, "anomalous": int},
+                   "metrics": None,
+                   # {detector class: {model, epochs, auroc, average_precision, wall_time_s}}:
+                   # the baselines measured on the same task with the same seed
+                   "baselines": None},
+}
+BASELINE_KEYS = ("auroc", "average_precision")
 REQUIRED = ("name", "variant", "model", "data", "training")
 REQUIRED_IN = {"data": ("source", "batch_size"), "training": ("epochs", "seed"),
                "pretrained": ("sha256", "metrics", "command", "wall_time_s")}
@@ -63,6 +76,8 @@ def validate(config, source="config", base_dir=None):
     """
     if not isinstance(config, dict):
         raise ValueError(f"{source}: a zoo entry is a mapping of keys; got {type(config).__name__}.")
+    if "detector" in config:
+        return _validate_detector(config, source, base_dir)
     for key in REQUIRED:
         if key not in config:
             raise ValueError(f"{source}: missing required key {key!r}.")
@@ -87,6 +102,42 @@ def validate(config, source="config", base_dir=None):
         config = {**config, "data": {**config["data"],
                                      "source": _resolved_source(config["data"], base_dir, source)}}
     return config
+
+
+def _validate_detector(config, source, base_dir):
+    """An anomaly detector's entry: its detector and task as `ganzoo.anomaly.entries`
+    checks them, its zoo sections (evaluation, pretrained) as a GAN's are checked."""
+    from ganzoo.anomaly import entries as detector_entries
+
+    config = detector_entries.validate(config, source=source, base_dir=base_dir)
+    _check_keys({key: config[key] for key in DETECTOR_SCHEMA if key in config},
+                DETECTOR_SCHEMA, source)
+    if "pretrained" in config:
+        for key in REQUIRED_IN["pretrained"]:
+            if key not in config["pretrained"]:
+                raise ValueError(f"{source}: pretrained: missing required key {key!r}.")
+    _check_pretrained(config.get("pretrained"), source)
+    _check_baselines((config.get("pretrained") or {}).get("baselines"), source)
+    _check_tolerance(config, source)
+    return config
+
+
+def _check_baselines(baselines, source):
+    if baselines is None:
+        return
+    from ganzoo.anomaly import DETECTORS
+
+    if not isinstance(baselines, dict):
+        raise ValueError(f"{source}: pretrained: baselines must map detector names to their "
+                         f"measured auroc and average_precision; got {baselines!r}.")
+    for name, record in baselines.items():
+        if name not in DETECTORS:
+            raise ValueError(f"{source}: pretrained: baselines: unknown detector {name!r}; the "
+                             f"detectors are {sorted(DETECTORS)}.")
+        missing = [key for key in BASELINE_KEYS if not isinstance((record or {}).get(key), NUMBER)]
+        if missing:
+            raise ValueError(f"{source}: pretrained: baselines: {name}: needs numbers for "
+                             f"{missing}.")
 
 
 def _check_resize(data_section, source):
@@ -122,6 +173,9 @@ def _check_keys(mapping, schema, where):
 
 
 def _check_training(training, source):
+    if training.get("steps_per_epoch", 1) < 1:
+        raise ValueError(f"{source}: training: steps_per_epoch must be at least 1; got "
+                         f"{training['steps_per_epoch']}.")
     schedule = training.get("lr_schedule", "constant")
     if schedule not in SCHEDULES:
         raise ValueError(f"{source}: training: lr_schedule must be one of {list(SCHEDULES)}; "
