@@ -1,6 +1,7 @@
 """Train the zoo's pretrained weights, record them in each entry's YAML, render the cards.
 
     python scripts/zoo_pretrained.py train dcgan-digits [more entries]   # ~minutes each
+    python scripts/zoo_pretrained.py train dcgan-digits --reuse   # record a finished run
     python scripts/zoo_pretrained.py cards                # docs/zoo/*.md and the README table
     python scripts/zoo_pretrained.py cards ganomaly-digits    # only these cards
     python scripts/zoo_pretrained.py reproduce dcgan-digits   # retrain, compare with the card
@@ -13,7 +14,9 @@ command, wall time, machine) at the end of zoo_configs/ENTRY.yaml.
 An anomaly detector's entry (`detector:`) is trained and measured through the command
 line itself (`ganzoo train`, `ganzoo eval --json`); its weights are the detector's
 state, its picture the histograms of its test scores, and its record also holds the
-BASELINES, trained and measured on the same task with the same seed.
+BASELINES, trained and measured on the same task with the same seed. A GAN entry in
+GAN_BASELINES gets its baselines too: the entry without what it adds, trained the same
+way, so its card shows what the addition buys.
 """
 
 import argparse
@@ -39,6 +42,11 @@ BASELINES = {"PCA": ({"components": 0.9}, None),
              "DiscriminatorLogit": ({"latent_dim": 100}, 15)}
 
 
+# The baselines a GAN entry's card shows beside it: {entry: {label: model arguments to
+# change}}, None removing an argument; each trains on the entry's data, schedule and seed.
+GAN_BASELINES = {"dcgan-digits100": {"without ADA (plain DCGAN)": {"augment": None}}}
+
+
 def machine():
     return f"{platform.machine()} CPU x{os.cpu_count()}, no GPU"
 
@@ -52,26 +60,26 @@ def measure(gan, config, name):
     return headline_metrics(report)
 
 
-def train_entry(name):
+def train_entry(name, reuse=False):
+    """Train entry `name` (with `reuse`, keep a finished run of the same configuration in
+    its run folder instead of training again) and record it."""
     from ganzoo import zoo
 
     if zoo.is_detector(zoo.catalog.read_entry(name)):
         return train_detector_entry(name)
     from ganzoo.zoo.pretrained import save_weights
-    from ganzoo.runs import load_run, read_metadata
-    from ganzoo.training import train
 
     config = zoo.get_entry(name)
-    run_dir = ROOT / "runs" / "pretrained" / name
-    train(name, run_dir, overwrite=True, verbose=2)
-    gan, metadata = load_run(run_dir), read_metadata(run_dir)
-    metrics = measure(gan, config, name)
+    gan, metadata, metrics = train_and_measure(config, ROOT / "runs" / "pretrained" / name,
+                                               reuse)
     weights = CONFIGS / "weights" / f"{name}.npz"
     record = {"file": f"weights/{name}.npz", "sha256": save_weights(gan, weights),
               "command": f"ganzoo train {name} --run-dir runs/{name} && ganzoo eval runs/{name}",
               "wall_time_s": round(metadata["wall_time_s"], 1), "machine": machine(),
               "trained": datetime.date.today().isoformat(),
               "generator_steps": metadata["generator_steps"], "metrics": metrics}
+    if name in GAN_BASELINES:
+        record["baselines"] = measure_gan_baselines(config, GAN_BASELINES[name], reuse)
     save_picture(gan, config, ROOT / "docs" / "zoo" / f"{name}.png")
     write_record(CONFIGS / f"{name}.yaml", record)
     print(f"{name}: {metrics} ({weights.stat().st_size / 1024:.0f} KiB)")
@@ -80,6 +88,32 @@ def train_entry(name):
     if untolerated:  # the entry does not validate until they are stated
         print(f"{name}: add evaluation: tolerance for {untolerated} to zoo_configs/{name}.yaml: "
               "how far a retrained run may land from each.")
+
+
+def train_and_measure(config, run_dir, reuse):
+    """(GAN, run metadata, card metrics) of `config` trained into `run_dir`."""
+    from ganzoo.runs import load_run, read_metadata
+    from ganzoo.training import train
+
+    train(config, run_dir, overwrite=not reuse, verbose=2)
+    gan, metadata = load_run(run_dir), read_metadata(run_dir)
+    return gan, metadata, measure(gan, config, config["name"])
+
+
+def measure_gan_baselines(config, baselines, reuse):
+    """{label: changed arguments, metrics, wall time} of each baseline of a GAN entry,
+    trained into runs/pretrained/baselines/."""
+    measured = {}
+    for label, changes in baselines.items():
+        model = {key: value for key, value in {**config["model"], **changes}.items()
+                 if value is not None}
+        baseline = {**{key: value for key, value in config.items() if key != "pretrained"},
+                    "name": f"{config['name']}-baseline", "model": model}
+        folder = ROOT / "runs" / "pretrained" / "baselines" / baseline["name"]
+        _, metadata, metrics = train_and_measure(baseline, folder, reuse)
+        measured[label] = {"model": changes, "metrics": metrics,
+                           "wall_time_s": round(metadata["wall_time_s"], 1)}
+    return measured
 
 
 def ganzoo(*argv):
@@ -252,12 +286,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=("train", "cards", "reproduce"))
     parser.add_argument("entries", nargs="*")
+    parser.add_argument("--reuse", action="store_true",
+                        help="train: record a finished run of the same configuration found "
+                             "in runs/pretrained/ENTRY instead of training it again")
     args = parser.parse_args(argv)
     if args.command == "cards":
         return cards(args.entries)
     if args.command == "train":
         for name in args.entries:
-            train_entry(name)
+            train_entry(name, reuse=args.reuse)
         return 0
     within = [reproduce(name) for name in args.entries]  # every entry, then the verdict
     return 0 if all(within) else 1

@@ -30,3 +30,17 @@ def test_each_card_is_the_rendering_of_its_yaml_with_its_picture(name):
 def test_the_readme_zoo_table_is_the_rendering_of_every_entry():
     table = render_table([zoo.get_entry(name) for name in zoo.list_entries()], zoo.key_metrics)
     assert table in (ROOT / "README.md").read_text()
+
+
+def test_a_gan_card_puts_the_entry_beside_its_baselines():
+    config = zoo.get_entry("dcgan-digits")
+    config["pretrained"] = {**config["pretrained"], "baselines": {
+        "without ADA": {"model": {"augment": None}, "wall_time_s": 12.0,
+                        "metrics": {"fid": 9.87, "confident_fraction": 0.55}}}}
+    card = render_card(config)
+    header = next(line for line in card.splitlines() if line.startswith("| metric | dcgan-digits"))
+    assert header == "| metric | dcgan-digits | without ADA |"
+    assert "without ADA: augment removed" in card
+    fid = config["pretrained"]["metrics"]["fid"]
+    assert f"| fid | {fid} | 9.87 |" in card          # the entry's value, then the baseline's
+    assert "| precision |" in card.split("Beside its baselines")[1]  # '-' where unmeasured

@@ -38,20 +38,28 @@ def _data(config):
             + (f"{shape[0]}x{shape[1]}" if shape else "2D points"))
 
 
+def _header(config, model):
+    """A card's first lines: name, description, paper, the model with its arguments
+    (`model` names it: "Variant: `DCGAN`"), data and schedule."""
+    return [f"# {config['name']}", "", config.get("description", ""), "",
+            f"- Paper: {config.get('paper', 'n/a')}",
+            f"- {model} with `{yaml.safe_dump(config['model'], default_flow_style=True).strip()}`",
+            f"- Data: {_data(config)}",
+            f"- Schedule: {_schedule(config)}"]
+
+
+def _without_weights(lines):
+    return "\n".join([*lines, "", "No pretrained weights are shipped yet."]) + "\n"
+
+
 def render_card(config, picture=None):
     """The Markdown model card of an entry (a validated config dict)."""
     if is_detector(config):
         return _detector_card(config, picture)
     record = config.get("pretrained")
-    lines = [f"# {config['name']}", "", config.get("description", ""), "",
-             f"- Paper: {config.get('paper', 'n/a')}",
-             f"- Variant: `{config['variant']}` with "
-             f"`{yaml.safe_dump(config['model'], default_flow_style=True).strip()}`",
-             f"- Data: {_data(config)}",
-             f"- Schedule: {_schedule(config)}"]
+    lines = _header(config, f"Variant: `{config['variant']}`")
     if record is None:
-        lines += ["", "No pretrained weights are shipped yet."]
-        return "\n".join(lines) + "\n"
+        return _without_weights(lines)
     lines += [f"- Trained: {record.get('trained', '?')}, {record.get('generator_steps', '?')} "
               f"generator steps in {record['wall_time_s']:.0f} s on {record.get('machine', '?')}",
               f"- Weights: `{record.get('file', record.get('url'))}`, sha256 "
@@ -62,22 +70,37 @@ def render_card(config, picture=None):
     tolerance = config["evaluation"]["tolerance"]  # one per metric (schema)
     lines += [f"| {key} | {value} | +-{tolerance[key]} |"
               for key, value in record["metrics"].items()]
+    lines += _gan_baselines(config["name"], record)
     if picture:
         lines += ["", f"![samples of {config['name']}]({picture})"]
     return "\n".join(lines) + "\n"
 
 
+def _gan_baselines(name, record):
+    """The card's table of the entry beside its baselines: the same data, schedule and
+    seed without what the entry adds (`scripts/zoo_pretrained.py`, GAN_BASELINES)."""
+    baselines = record.get("baselines") or {}
+    if not baselines:
+        return []
+    changes = "; ".join(f"{label}: " + ", ".join(
+        f"{key} {'removed' if value is None else value}" for key, value in b["model"].items())
+        for label, b in baselines.items())
+    lines = ["", "## Beside its baselines", "",
+             f"Trained on the same data, schedule and seed ({changes}):", "",
+             f"| metric | {name} | " + " | ".join(baselines) + " |",
+             "|---|---|" + "---|" * len(baselines)]
+    for key, value in record["metrics"].items():
+        lines.append(f"| {key} | {value} | "
+                     + " | ".join(str(b["metrics"].get(key, "-")) for b in baselines.values())
+                     + " |")
+    return lines
+
+
 def _detector_card(config, picture):
     record, name = config.get("pretrained"), config["detector"]
-    lines = [f"# {config['name']}", "", config.get("description", ""), "",
-             f"- Paper: {config.get('paper', 'n/a')}",
-             f"- Detector: `{name}` with "
-             f"`{yaml.safe_dump(config['model'], default_flow_style=True).strip()}`",
-             f"- Data: {_data(config)}",
-             f"- Schedule: {_schedule(config)}"]
+    lines = _header(config, f"Detector: `{name}`")
     if record is None:
-        lines += ["", "No pretrained weights are shipped yet."]
-        return "\n".join(lines) + "\n"
+        return _without_weights(lines)
     tested = record.get("test_images", {})
     lines += [f"- Task: {record.get('task', '?')}: trained on the normal images only, tested "
               f"on {tested.get('normal', '?')} normal and {tested.get('anomalous', '?')} "

@@ -9,9 +9,6 @@ here too, not only a wrong export).
 import functools
 import json
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import keras
@@ -24,6 +21,7 @@ from ganzoo.anomaly import protocol
 from ganzoo.anomaly.scoring import scoring_model
 from ganzoo.export import export_detector, runtime, score_parity
 from ganzoo.export.cli import main
+from without_tensorflow import run_without_tensorflow
 
 SIZE = 8  # the digits' own size: no resizing, the smallest networks
 SHAPE = (SIZE, SIZE, 1)
@@ -147,16 +145,8 @@ def test_the_manifest_describes_a_scorer(exports):
     assert runtime.verify(folder)["scorer"]["detector"] == "GANomaly"  # as written
 
 
-# A fresh interpreter where importing tensorflow or keras is an error.
-SCRIPT = textwrap.dedent("""
-    import sys
-
-    class Forbid:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
-                raise ImportError(name + " must not be imported by the runtime")
-
-    sys.meta_path.insert(0, Forbid())
+# Scores on a device: the runtime alone, TensorFlow and Keras absent.
+SCRIPT = """
     import numpy as np
     import runtime
     folder, out = sys.argv[1], sys.argv[2]
@@ -166,7 +156,7 @@ SCRIPT = textwrap.dedent("""
             runtime.Scorer(folder + "/scorer_float32.tflite", threads=1).score(images))
     assert "tensorflow" not in sys.modules and "keras" not in sys.modules
     print("ok")
-""")
+"""
 
 
 def test_the_runtime_file_alone_scores_images_without_tensorflow(exports, tmp_path):
@@ -176,9 +166,7 @@ def test_the_runtime_file_alone_scores_images_without_tensorflow(exports, tmp_pa
     shutil.copy(runtime.__file__, board / "runtime.py")  # the one file, as onto a device
     images = task().images[:37]
     np.save(tmp_path / "images.npy", images)
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(folder), str(tmp_path)],
-                            capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": str(board), "PATH": "/usr/bin:/bin"})
+    result = run_without_tensorflow(SCRIPT, [folder, tmp_path], board)
     assert result.returncode == 0 and result.stdout.startswith("ok"), result.stderr[-2000:]
     reference = fitted("FAnoGAN").score(images)
     for name in ("folder", "tflite"):

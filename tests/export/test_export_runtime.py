@@ -3,7 +3,6 @@
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -12,17 +11,10 @@ import pytest
 import ganzoo.export as export
 from ganzoo.export import runtime
 from export_cases import exported
+from without_tensorflow import run_without_tensorflow
 
 # Runs in a fresh interpreter where importing tensorflow or keras is an error.
-SCRIPT = textwrap.dedent("""
-    import sys
-
-    class Forbid:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
-                raise ImportError(name + " must not be imported by the runtime")
-
-    sys.meta_path.insert(0, Forbid())
+SCRIPT = """
     import numpy as np
     {import_line}
     folder, out = sys.argv[1], sys.argv[2]
@@ -32,16 +24,14 @@ SCRIPT = textwrap.dedent("""
         np.save(f"{{out}}/{{file}}.npy", runtime.load(f"{{folder}}/{{file}}", threads=1)(inputs))
     assert "tensorflow" not in sys.modules and "keras" not in sys.modules, sorted(sys.modules)
     print("ok", len(sys.modules))
-""")
+"""
 
 
 def _run(tmp_path, import_line, extra_path, inputs):
     np.save(tmp_path / "inputs.npy", inputs)
     _, folder, _ = exported("dcgan")
     code = SCRIPT.format(import_line=import_line)
-    result = subprocess.run([sys.executable, "-c", code, str(folder), str(tmp_path)],
-                            capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": str(extra_path), "PATH": "/usr/bin:/bin"})
+    result = run_without_tensorflow(code, [folder, tmp_path], extra_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("ok")
     return folder
