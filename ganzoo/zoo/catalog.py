@@ -86,8 +86,10 @@ def key_metrics(config):
         parts.append(f"digits-FID {metrics['fid']:.2f}")
     if "modes_covered" in metrics:
         parts.append(f"classes {metrics['modes_covered']}/{metrics.get('num_modes', 10)}")
-    if "modes" in metrics:
+    if "high_quality" in metrics:  # a 2D mixture
         parts.append(f"modes {metrics['modes']}, {100 * metrics['high_quality']:.1f}% high quality")
+    elif "modes" in metrics:  # stacked digits
+        parts.append(f"modes {metrics['modes']}/1000, reverse KL {metrics['reverse_kl']:.3f}")
     if "a2b_MAE" in metrics:
         parts.append(f"a2b MAE {metrics['a2b_MAE']:.3f}, class kept "
                      f"{100 * metrics['a2b_class_kept']:.1f}%")

@@ -34,7 +34,10 @@ SCHEMA = {
     # the shipped weights and their record: the model card
     "pretrained": {"file": str, "url": str, "sha256": str, "command": str,
                    "wall_time_s": NUMBER, "machine": str, "trained": str,
-                   "generator_steps": int, "metrics": None},
+                   "generator_steps": int, "metrics": None,
+                   # {label: {model (the arguments changed), metrics, wall_time_s}}: the
+                   # entry without what it adds, trained the same way (its card shows them)
+                   "baselines": None},
 }
 # An anomaly detector's entry: `ganzoo.anomaly.entries.SCHEMA` (the detector and its
 # task), plus the zoo's sections, checked here. Its weights are the detector's state.
