@@ -2,6 +2,7 @@
 and 2D scatter plots of generated samples."""
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,20 +18,38 @@ def read_images(paths, image_size, channels):
         image_size: side length of the output images.
         channels: 1 or 3.
     """
+    return np.stack([read_image(path, channels, image_size) for path in paths])
+
+
+def read_image(path, channels, image_size=None):
+    """Read one image file as float32 `(H, W, channels)` in [-1, 1]: at its own size,
+    or resized to `image_size` square as `read_images` does.
+
+    Args:
+        path: an image file (PNG, JPEG, BMP, GIF).
+        channels: 1 or 3.
+        image_size: side length of the output image; None keeps the file's size.
+    """
     import tensorflow as tf
 
-    from ganzoo.data.pipeline import scale_images
+    from ganzoo.data.pipeline import convert_channels, scale_images
 
-    images = []
-    for path in paths:
-        try:
-            image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3,
-                                       expand_animations=False)
-        except tf.errors.OpError as error:
-            raise ValueError(f"cannot read image {str(path)!r}: {error.message}") from None
-        images.append(scale_images(tf.image.convert_image_dtype(image, tf.float32),
-                                   image_size, channels))
-    return np.stack([image.numpy() for image in images]).astype(np.float32)
+    try:
+        image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3,
+                                   expand_animations=False)
+    except tf.errors.OpError as error:
+        raise ValueError(f"cannot read image {str(path)!r}: {op_error_text(error)}") from None
+    image = tf.image.convert_image_dtype(image, tf.float32)
+    if image_size is None:
+        return (convert_channels(image, channels) * 2.0 - 1.0).numpy()
+    return scale_images(image, image_size, channels).numpy().astype(np.float32)
+
+
+def op_error_text(error):
+    """A TensorFlow op error's message without the op's plumbing ("{{function_node
+    ...}}", "[Op:DecodeImage] name:"): what went wrong, for a one-line error."""
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", error.message)
+    return re.sub(r"\s*\[Op:\w+\].*$", "", text, flags=re.DOTALL).strip()
 
 
 def save_image(image, path):
@@ -127,10 +146,15 @@ def save_columns(columns, path, scale=4):
     column (e.g. input | translation | ground truth); returns the path.
 
     Args:
-        columns: a list of `(N, H, W, C)` arrays in [-1, 1] with one N.
+        columns: a list of `(N, H, W, C)` arrays in [-1, 1] with one N; gray columns
+            (C = 1) beside colour ones are shown in gray (a Pix2Pix of edge maps to
+            photos).
         scale: upscaling, so small images stay visible.
     """
-    images = np.stack([np.asarray(column) for column in columns], axis=1)
+    columns = [np.asarray(column) for column in columns]
+    channels = max(column.shape[-1] for column in columns)
+    images = np.stack([np.repeat(column, channels, axis=-1) if column.shape[-1] == 1
+                       else column for column in columns], axis=1)
     return save_grid(images.reshape(-1, *images.shape[2:]), path, columns=len(columns),
                      scale=scale)
 

@@ -52,11 +52,12 @@ def machine():
 
 
 def measure(gan, config, name):
-    from ganzoo.metrics.model_report import evaluate_model, headline_metrics
+    from ganzoo.metrics.model_report import data_options, evaluate_model, headline_metrics
 
     evaluation = config.get("evaluation") or {}
     table, report = evaluate_model(gan, config["data"]["source"], name=name,
-                                   num=evaluation.get("num"), seed=evaluation.get("seed", 0))
+                                   num=evaluation.get("num"), seed=evaluation.get("seed", 0),
+                                   **data_options(config))
     return headline_metrics(report)
 
 
@@ -92,10 +93,15 @@ def train_entry(name, reuse=False):
 
 def train_and_measure(config, run_dir, reuse):
     """(GAN, run metadata, card metrics) of `config` trained into `run_dir`."""
-    from ganzoo.runs import load_run, read_metadata
+    from ganzoo.runs import is_finished, load_run, read_config, read_metadata
     from ganzoo.training import train
 
-    train(config, run_dir, overwrite=not reuse, verbose=2)
+    finished = reuse and is_finished(run_dir)
+    if finished and read_config(run_dir) != json.loads(json.dumps(config)):
+        raise SystemExit(f"--reuse: {run_dir} holds a run of another configuration; train it "
+                         "again without --reuse.")
+    if not finished:
+        train(config, run_dir, overwrite=not reuse, verbose=2)
     gan, metadata = load_run(run_dir), read_metadata(run_dir)
     return gan, metadata, measure(gan, config, config["name"])
 
@@ -202,8 +208,11 @@ def save_picture(gan, config, path):
     from ganzoo.data import load_unpaired_arrays
     from ganzoo.data.mixtures import centers_of
     from ganzoo.gans import TRANSLATOR
+    from ganzoo.gans.paired import PairedModel
     from ganzoo.images import save_columns, save_samples, translation_columns
 
+    if isinstance(gan, PairedModel):
+        return save_paired_picture(gan, config, path)
     if gan.kind == TRANSLATOR:
         size, _, channels = gan.data_shape
         a, b = load_unpaired_arrays(config["data"]["source"], size, split="test",
@@ -211,6 +220,22 @@ def save_picture(gan, config, path):
         return save_columns(translation_columns(gan, a[:8], b[:8]), path)
     samples = gan.generate(64 if len(gan.data_shape) == 3 else 2500, seed=0)
     return save_samples(samples, path, centers_of(config["data"]["source"]))
+
+
+def save_paired_picture(gan, config, path):
+    """What the run's progress pictures show, for the weights: a Pix2Pix's input |
+    translation | target of 8 held-out pairs; an SRResNet's or SRGAN's bicubic |
+    upscaled | truth of 8 crops of the held-out photo."""
+    from ganzoo import zoo
+    from ganzoo.data.patches import bicubic_upscale
+    from ganzoo.gans import UPSCALER
+    from ganzoo.images import save_columns
+
+    inputs, targets = zoo.held_out_examples(config)
+    if gan.kind == UPSCALER:
+        return save_columns([bicubic_upscale(inputs, gan.scale), gan.upscale(inputs), targets],
+                            path, scale=2)
+    return save_columns([inputs, gan.translate(inputs), targets], path)
 
 
 def write_record(path, record):

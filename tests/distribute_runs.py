@@ -64,6 +64,15 @@ def cases():
         ("dcgan-ema", ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
                                          synchronized_batch_norm=True, ema_decay=0.9,
                                          ema_warmup=0.5), 0.05),
+        # three steps: 4x4 stable, 8x8 fading in at alpha 0, then at alpha 0.5
+        ("progan", ganzoo.ProGAN, dict(image_shape=(8, 8, 1), latent_dim=8, channel_base=64,
+                                       channel_max=8, stable_images=8, fade_images=16,
+                                       ema_decay=0.9), 0.01),
+        # R1 and the path length penalty on steps 0 and 2; style mixing; w_avg; EMA
+        ("stylegan2", ganzoo.StyleGAN2, dict(image_shape=(8, 8, 1), latent_dim=8,
+                                             channel_base=64, channel_max=8, r1_gamma=1.0,
+                                             r1_interval=2, pl_weight=2.0, pl_interval=2,
+                                             ema_decay=0.9, ema_warmup=0.5), 0.01),
     ]
 
 
@@ -82,13 +91,20 @@ class EmulatedReplicas:
             self._replica = replica  # read while tracing: each part gets its own seed
             parts.append(draw(size // self.replicas, *args))
         self._replica = None
-        return tf.concat(parts, axis=0)
+        # a draw may give several tensors (StyleGAN2's generator inputs)
+        return tf.nest.map_structure(lambda *halves: tf.concat(halves, axis=0), *parts)
 
     def sample_latent(self, batch_size, noise_stream=0):
         return self._per_replica(super().sample_latent, batch_size, noise_stream)
 
     def interpolation_coefficients(self, groups, noise_stream):
         return self._per_replica(super().interpolation_coefficients, groups, noise_stream)
+
+    def sample_generator_inputs(self, batch_size, noise_stream):
+        return self._per_replica(super().sample_generator_inputs, batch_size, noise_stream)
+
+    def sample_path_length_noise(self, batch_size, noise_stream):
+        return self._per_replica(super().sample_path_length_noise, batch_size, noise_stream)
 
 
 def emulated(cls):

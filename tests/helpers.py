@@ -1,6 +1,7 @@
 """Shared test helpers: small instances of every variant, tiny datasets."""
 
 import h5py
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -74,3 +75,16 @@ def assert_same_weights(run_a, run_b):
     assert a.keys() == b.keys() and len(a) > 10
     for name in a:
         assert np.array_equal(a[name], b[name]), name
+
+
+class Crash(keras.callbacks.Callback):
+    """Stands in for a crash: stops the process's training abruptly after generator step
+    `step` (its checkpoint, if one is due, is written)."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.g_optimizer.iterations) >= self.step:
+            raise KeyboardInterrupt

@@ -19,7 +19,7 @@ from ganzoo import cli, data, errors, runs
 from ganzoo.training import trainer as training
 from ganzoo.training.checkpoints import CheckpointStore
 from ganzoo.gans.input_checks import check_real_batch
-from test_resume import Crash, tiny_config
+from helpers import Crash, tiny_config
 
 IMAGES = (8, 8, 1)
 

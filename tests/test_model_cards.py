@@ -44,3 +44,11 @@ def test_a_gan_card_puts_the_entry_beside_its_baselines():
     fid = config["pretrained"]["metrics"]["fid"]
     assert f"| fid | {fid} | 9.87 |" in card          # the entry's value, then the baseline's
     assert "| precision |" in card.split("Beside its baselines")[1]  # '-' where unmeasured
+
+
+def test_a_card_states_a_step_decay_schedule():
+    config = zoo.get_entry("srgan-x4")
+    assert "- Schedule: 40 epochs, batch 16, seed 0, held 30 epochs, then dropped tenfold\n" in (
+        render_card(config))
+    config["training"].pop("lr_hold_epochs")
+    assert "seed 0, dropped tenfold after half the epochs\n" in render_card(config)

@@ -32,6 +32,11 @@ def test_the_wheel_ships_configs_and_weights_that_load_from_an_installed_copy(tm
     names = zipfile.ZipFile(wheel).namelist()
     # the export stage ships inside ganzoo, and nothing but ganzoo at the top level
     assert "ganzoo/export/runtime.py" in names
+    # every package of the source tree ships: a new folder must be listed in pyproject.toml
+    packages = {init.parent.relative_to(ROOT).as_posix()
+                for init in (ROOT / "ganzoo").rglob("__init__.py")}
+    assert "ganzoo/commands" in packages
+    assert {f"{package}/__init__.py" for package in packages} <= set(names)
     assert {name.split("/")[0] for name in names if "/" in name} == {
         "ganzoo", *(name.split("/")[0] for name in names if ".dist-info/" in name)}
     installed = tmp_path / "site"

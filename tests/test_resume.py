@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 
-import keras
 import numpy as np
 import pytest
 import yaml
@@ -16,18 +15,7 @@ from ganzoo import errors
 from ganzoo.training.checkpoints import CheckpointStore
 from ganzoo.training import steps_per_call, train
 from ganzoo.training.trainer import LOCK_FILE
-from helpers import STEPS_PER_EPOCH, assert_same_weights, tiny_config, weight_arrays
-
-class Crash(keras.callbacks.Callback):
-    """Stands in for a crash: stops the process's training abruptly at `step`."""
-
-    def __init__(self, step):
-        super().__init__()
-        self.step = step
-
-    def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.g_optimizer.iterations) >= self.step:
-            raise KeyboardInterrupt
+from helpers import STEPS_PER_EPOCH, Crash, assert_same_weights, tiny_config, weight_arrays
 
 
 def checkpoint_steps(run_dir):

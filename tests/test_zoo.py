@@ -1,6 +1,8 @@
 """Zoo entries: every YAML validates, builds and trains a step; shipped weights load
 offline and match their sha256; bad configs name the bad key."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -31,15 +33,24 @@ def test_entries_are_gans_or_detectors_by_their_yaml():
 def test_every_entry_builds_a_gan_for_its_data(name):
     entry = zoo.get_entry(name)
     gan = zoo.load(name, pretrained=False)
-    if zoo.image_shape_of(entry) is not None:
+    batch = next(iter(zoo.load_dataset(entry, seed=0)))
+    if gan.kind == ganzoo.gans.UPSCALER:  # (low, high) patches, the data's scale and size
+        low, high = batch
+        size, scale = entry["data"]["patch_size"], entry["data"]["scale"]
+        assert gan.scale == scale and high.shape[1:] == zoo.image_shape_of(entry)
+        assert low.shape[1:] == (size // scale, size // scale, gan.channels)
+        assert gan.upscale(low.numpy()).shape == high.shape
+    elif zoo.image_shape_of(entry) is not None:
         assert gan.data_shape == zoo.image_shape_of(entry)
     else:  # 2D points
         assert gan.data_shape == (2,)
-    batch = next(iter(zoo.load_dataset(entry, seed=0)))
-    if isinstance(gan, ganzoo.CycleGAN):  # unpaired (A, B) batches
+    if isinstance(gan, ganzoo.Pix2Pix):  # aligned (A, B) pairs
+        assert [side.shape[1:] for side in batch] == [gan.data_shape, gan.target_shape]
+        assert gan.translate(batch[0].numpy()).shape == batch[1].shape
+    elif isinstance(gan, ganzoo.CycleGAN):  # unpaired (A, B) batches
         assert [domain.shape[1:] for domain in batch] == [gan.data_shape] * 2
         assert gan.translate(batch[0].numpy()).shape == batch[0].shape
-    else:
+    elif gan.kind == ganzoo.gans.SAMPLER:
         assert batch.shape[1:] == gan.data_shape
         assert gan.generate(2, seed=0).shape == (2, *gan.data_shape)
     # one training step on the entry's own data moves the generator
@@ -59,6 +70,12 @@ def test_shipped_weights_load_offline_match_their_sha256_and_generate_in_range(n
     if isinstance(gan, ganzoo.CycleGAN):
         digits = ganzoo.data.load_arrays("digits", gan.image_shape[0], split="test")[0][:8]
         out = gan.translate(digits)
+    elif gan.kind != ganzoo.gans.SAMPLER:  # Pix2Pix, SRResNet, SRGAN: held-out inputs
+        inputs = zoo.held_out_examples(zoo.get_entry(name))[0]
+        method = "upscale" if gan.kind == ganzoo.gans.UPSCALER else "translate"
+        out = getattr(gan, method)(inputs)
+        untrained = getattr(zoo.load(name, pretrained=False), method)(inputs)
+        assert not np.allclose(out, untrained)  # the weights were applied
     else:
         out = gan.generate(64, seed=0)
         untrained = zoo.load(name, pretrained=False).generate(64, seed=0)
@@ -130,12 +147,71 @@ def _valid_entry():
      r"evaluation: tolerance: \['lpips'\] not in pretrained: metrics"),
     (lambda c: c["evaluation"]["tolerance"].update(fid=-1.0), "'fid' must be a number >= 0"),
     (lambda c: c.update(variant="CycleGan"), "variant: Unknown GAN variant 'CycleGan'"),
+    (lambda c: c["data"].update(patch_size=64), "data: 'patch_size' does not apply to DCGAN: "
+                                                "its data comes from ganzoo.data.load, whose"),
+    (lambda c: c["data"].update(jitter="yes"), "'jitter' must be bool"),
+    (lambda c: c["training"].update(lr_schedule="step_decay", lr_hold_epochs=30),
+     r"lr_hold_epochs \(30\) must be fewer than epochs \(30\)"),
+    (lambda c: c["training"].update(epochs=0), "training: epochs must be at least 1; got 0."),
+    (lambda c: c["training"].update(lr_schedule="linear_decay", lr_hold_epochs=-1),
+     "training: lr_hold_epochs must not be negative; got -1."),
 ])
 def test_bad_configs_are_rejected_naming_the_key(mutate, message):
     config = _valid_entry()
     mutate(config)
     with pytest.raises(ValueError, match=message):
         zoo.validate(config, source="bad.yaml")
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda c: c["model"].update(scale=2), "model: 'scale' is stated in data: (the factor "
+                                           "between the low- and high-resolution images), once"),
+    (lambda c: c["model"].update(patch_size=96), "model: 'patch_size' is stated in data:"),
+    (lambda c: c["data"].pop("patch_size"), "data: missing required key 'patch_size'"),
+    (lambda c: c["data"].update(resize="pad"), "data: 'resize' does not apply to SRGAN: its data "
+                                               "comes from ganzoo.data.load_patches"),
+    (lambda c: c["data"].update(channels=1), "data: 'channels' is not a data key"),
+])
+def test_an_upscaler_states_its_scale_and_patch_size_once_in_data(mutate, message):
+    config = zoo.get_entry("srgan-x4")
+    built = zoo.build_gan(config)
+    assert (built.scale, built.patch_size) == (config["data"]["scale"],
+                                               config["data"]["patch_size"])
+    mutate(config)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        zoo.validate(config, source="bad.yaml")
+
+
+def test_a_paired_entry_takes_the_loaders_own_keys():
+    config = zoo.get_entry("pix2pix-digits-edges")
+    config["data"].update(direction="b2a", jitter=True)
+    images_b, images_a = next(iter(zoo.load_dataset(zoo.validate(config), seed=0)))
+    assert images_a.shape[1:] == (32, 32, 1) and images_b.shape[1:] == (32, 32, 1)
+    config["data"]["num_examples"] = 10
+    with pytest.raises(ValueError, match="'num_examples' does not apply to Pix2Pix: its data "
+                                         "comes from ganzoo.data.load_paired"):
+        zoo.validate(config)
+
+
+def test_held_out_pictures_of_a_paired_folder_skip_its_bad_files_as_training_does(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for split in ("train", "test"):
+        (tmp_path / split).mkdir()
+        for index in range(3):  # side-by-side A|B pairs
+            Image.fromarray(rng.integers(0, 255, (8, 16, 3), np.uint8)).save(
+                tmp_path / split / f"{index}.png")
+        (tmp_path / split / "broken.png").write_text("not an image")
+    config = zoo.validate({"name": "pairs", "variant": "Pix2Pix",
+                           "model": {"image_shape": [8, 8, 3], "base_filters": 4},
+                           "data": {"source": str(tmp_path), "batch_size": 2,
+                                    "bad_files": "skip"},
+                           "training": {"epochs": 1, "seed": 0}})
+    inputs, targets = zoo.held_out_examples(config)
+    pairs = ganzoo.data.load_paired_arrays(tmp_path, 8, split="test", bad_files="skip")
+    np.testing.assert_array_equal(inputs, pairs[0])  # the test split's 3 good pairs
+    np.testing.assert_array_equal(targets, pairs[1])
 
 
 def test_a_variant_argument_the_variant_does_not_take_is_an_error():

@@ -19,7 +19,7 @@ reverse_kl 0.004. 1% leaves another machine room to flip a sample or two of a fr
 import pytest
 
 from ganzoo import zoo
-from ganzoo.metrics.model_report import evaluate_model, headline_metrics
+from ganzoo.metrics.model_report import data_options, evaluate_model, headline_metrics
 
 PRETRAINED = [name for name in zoo.list_entries(kind="gan") if "pretrained" in zoo.get_entry(name)]
 DETECTORS = [name for name in zoo.list_entries(kind="detector")
@@ -49,7 +49,8 @@ def test_shipped_weights_measure_what_their_card_records(name):
     config = zoo.get_entry(name)
     evaluation = config.get("evaluation") or {}
     _, report = evaluate_model(zoo.load(name), config["data"]["source"], name=name,
-                               num=evaluation.get("num"), seed=evaluation.get("seed", 0))
+                               num=evaluation.get("num"), seed=evaluation.get("seed", 0),
+                               **data_options(config))
     measured = headline_metrics(report)
     unrecorded = sorted(set(measured) - set(config["pretrained"]["metrics"]))
     assert not unrecorded, (f"{name}: the card does not record {unrecorded}; add them, "

@@ -24,7 +24,8 @@ Non-square images (folders, TFDS datasets) become square before they are resized
 import os
 from pathlib import Path
 
-from ganzoo.data import digits, folder, mixtures, pipeline, stacked, tfds_source, unpaired
+from ganzoo.data import (digits, folder, mixtures, paired, patches, pipeline, stacked,
+                         tfds_source, unpaired)
 from ganzoo.data.paired import load_paired, load_paired_arrays
 from ganzoo.data.patches import load_patches
 from ganzoo.data.unpaired import load_unpaired, load_unpaired_arrays
@@ -54,6 +55,16 @@ def _resolve(source):
             f"{source!r} is a two-domain source (unpaired images A and B, for CycleGAN); "
             "use load_unpaired() or load_unpaired_arrays() instead"
         )
+    if isinstance(source, str) and source in paired.EMBEDDED_SOURCES:
+        raise ValueError(
+            f"{source!r} is a paired source (aligned images A and B, for Pix2Pix); use "
+            "load_paired() or load_paired_arrays() instead"
+        )
+    if isinstance(source, str) and source == patches.SKLEARN_PHOTOS:
+        raise ValueError(
+            f"{source!r} holds photos for super-resolution (SRResNet, SRGAN); use "
+            "load_patches() for (low-resolution, high-resolution) patches instead"
+        )
     path = Path(source).expanduser()
     if path.is_dir():
         return "folder", path
@@ -78,8 +89,9 @@ def source_kind(source):
 def resolve_source(source, base_dir):
     """`source` with a relative folder path read from `base_dir` instead of the current directory.
 
-    Named sources ("digits", "ring8", "digits2negative", TFDS names such as "mnist" or
-    "cycle_gan/horse2zebra") and absolute paths come back unchanged. A relative path
+    Named sources ("digits", "ring8", "digits2negative", "digits_edges",
+    "sklearn_photos", TFDS names such as "mnist" or "cycle_gan/horse2zebra") and
+    absolute paths come back unchanged. A relative path
     becomes `base_dir / source` (absolute); a bare name (no "/", ".", "~") is a folder
     only when `base_dir / source` is one, otherwise it stays a name.
 
@@ -97,7 +109,8 @@ def resolve_source(source, base_dir):
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
     text = os.fspath(source)
-    if text in ("digits", stacked.NAME, *mixtures.MIXTURES, *unpaired.EMBEDDED_SOURCES):
+    if text in ("digits", stacked.NAME, *mixtures.MIXTURES, *unpaired.EMBEDDED_SOURCES,
+                *paired.EMBEDDED_SOURCES, patches.SKLEARN_PHOTOS):
         return source
     path = Path(text).expanduser()
     if path.is_absolute():

@@ -220,7 +220,11 @@ def load_sr_images(source, scale, *, split="test", channels=3, bad_files="error"
     """
     scale = check_scale(scale)
     channels = pipeline.check_channels(channels) or 3
-    kind, photos, _ = _photo_files(source, split, bad_files)
+    kind, photos, sizes = _photo_files(source, split, bad_files)
+    for (name, _), (height, width) in zip(photos, sizes):
+        if min(height, width) < scale:
+            raise ValueError(f"photo {name} is {width}x{height}, smaller than the scale {scale}: "
+                             "it has no low-resolution version; leave it out")
     pairs = []
     for _, photo in photos:
         if kind == "folder":

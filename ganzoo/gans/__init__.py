@@ -5,13 +5,15 @@ from ganzoo.gans.base import GAN
 from ganzoo.gans.cyclegan import CycleGAN
 from ganzoo.gans.dcgan import DCGAN
 from ganzoo.gans.pix2pix import Pix2Pix
+from ganzoo.gans.progan import ProGAN
 from ganzoo.gans.srgan import SRGAN, UPSCALER, SRResNet
+from ganzoo.gans.stylegan2 import StyleGAN2
 from ganzoo.gans.vanilla import VanillaGAN
 from ganzoo.gans.wgan_gp import WGANGP
 
 # Variant names as zoo configs and run folders spell them.
 VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN, WGANGP, CycleGAN, Pix2Pix,
-                                          SRResNet, SRGAN)}
+                                          SRResNet, SRGAN, ProGAN, StyleGAN2)}
 
 
 def get_variant(name):
@@ -22,4 +24,4 @@ def get_variant(name):
 
 
 __all__ = ["GAN", "CycleGAN", "DCGAN", "VanillaGAN", "WGANGP", "Pix2Pix", "SRResNet", "SRGAN",
-           "SAMPLER", "TRANSLATOR", "UPSCALER", "VARIANTS", "get_variant"]
+           "ProGAN", "StyleGAN2", "SAMPLER", "TRANSLATOR", "UPSCALER", "VARIANTS", "get_variant"]

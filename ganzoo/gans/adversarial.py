@@ -26,7 +26,7 @@ import tensorflow as tf
 from ganzoo.errors import DataError
 from ganzoo.gans.optimizers import OptimizerPair
 
-SAMPLER, TRANSLATOR = "sampler", "translator"
+SAMPLER, TRANSLATOR, UPSCALER = "sampler", "translator", "upscaler"
 
 
 class AdversarialModel(keras.Model):
@@ -43,8 +43,9 @@ class AdversarialModel(keras.Model):
     """
 
     # What the model does with its generator: SAMPLER (latent vectors -> samples,
-    # `generate`) or TRANSLATOR (images -> images, `translate`). Data loading, progress
-    # pictures, evaluation, the zoo and export go by it.
+    # `generate`), TRANSLATOR (images -> images of the same size, `translate`) or
+    # UPSCALER (images -> `scale` times larger ones, `upscale`). Data loading, progress
+    # pictures, evaluation, the command line, the zoo and export go by it.
     kind = SAMPLER
     # Constructor arguments that take Keras models: a zoo entry (YAML) cannot give them.
     network_arguments = ()

@@ -322,19 +322,23 @@ class GAN(AdversarialModel):
             >>> gan.generate(16, seed=0).shape          # (16, *gan.data_shape)
             >>> gan.generate(latents=np.zeros((1, gan.latent_dim)))   # the prior's mode
         """
-        if latents is None:
-            if num is None:
-                raise ValueError("generate needs num (how many samples) or latents (your own "
-                                 f"latent vectors, shape (n, {self.latent_dim})).")
-            latents = self.prior_latents(num, seed)
-        else:
-            latents = checked_latents(latents, self.latent_dim, num=num, seed=seed)
+        latents = self.latents_for(num, seed, latents)
         generator = self.inference_generator(use_ema)
         chunks = [keras.ops.convert_to_numpy(generator(latents[i:i + batch_size], training=False))
                   for i in range(0, len(latents), batch_size)]
         if not chunks:
             return np.zeros((0, *self.data_shape), "float32")
         return np.concatenate(chunks, axis=0)
+
+    def latents_for(self, num=None, seed=None, latents=None):
+        """The latent vectors `generate(num, seed=seed, latents=latents)` samples from:
+        `latents` checked (shape, and no `seed`), else `prior_latents(num, seed)`."""
+        if latents is None:
+            if num is None:
+                raise ValueError("generate needs num (how many samples) or latents (your own "
+                                 f"latent vectors, shape (n, {self.latent_dim})).")
+            return self.prior_latents(num, seed)
+        return checked_latents(latents, self.latent_dim, num=num, seed=seed)
 
     def interpolate(self, seed_a, seed_b, steps=8, space="z", batch_size=256, use_ema=True):
         """Samples along the spherical path (slerp) between two seeds' latent vectors.
@@ -358,15 +362,20 @@ class GAN(AdversarialModel):
         Example:
             >>> strip = gan.interpolate(0, 1, steps=10)
         """
+        self.check_path(space, steps)
+        ends = [self.prior_latents(1, seed)[0] for seed in (seed_a, seed_b)]
+        return self.generate(latents=slerp(*ends, np.linspace(0.0, 1.0, steps)),
+                             batch_size=batch_size, use_ema=use_ema)
+
+    def check_path(self, space, steps):
+        """Refuse an `interpolate` walk in a latent space the variant lacks
+        (`latent_spaces`), or of fewer than 2 steps."""
         if space not in self.latent_spaces:
             raise ValueError(f"{type(self).__name__} interpolates in latent space "
                              f"{' or '.join(map(repr, self.latent_spaces))}; got space={space!r}.")
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
             raise ValueError("steps must be an integer of at least 2 (both ends included); "
                              f"got {steps!r}.")
-        ends = [self.prior_latents(1, seed)[0] for seed in (seed_a, seed_b)]
-        return self.generate(latents=slerp(*ends, np.linspace(0.0, 1.0, steps)),
-                             batch_size=batch_size, use_ema=use_ema)
 
 
 def _samples_of(data):

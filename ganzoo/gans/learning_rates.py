@@ -1,6 +1,7 @@
 """Learning-rate code: the schedules ganzoo trains with, and scaling a rate after the fact.
 
-`LinearDecay` is the schedule of the 2D benchmark and of CycleGAN. The divergence
+`LinearDecay` is the schedule of the 2D benchmark and of CycleGAN; `StepDecay` SRGAN's
+(the rate dropped tenfold halfway). The divergence
 guard retries with a lower learning rate: a constant learning rate is a variable
 (saved with the optimizer's state, so a checkpoint carries the lowered value); a
 `LearningRateSchedule` is Python code traced into the training function, so it is
@@ -13,7 +14,9 @@ Example:
 import keras
 
 LearningRateSchedule = keras.optimizers.schedules.LearningRateSchedule
-SCHEDULES = ("constant", "linear_decay")
+SCHEDULES = ("constant", "linear_decay", "step_decay")
+# SRGAN's drop: 1e-4, then 1e-5 (Ledig et al. 2017).
+STEP_DECAY_FACTOR = 0.1
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -45,6 +48,39 @@ class LinearDecay(LearningRateSchedule):
     def get_config(self):
         return {"learning_rate": self.learning_rate, "total_steps": self.total_steps,
                 "hold_steps": self.hold_steps}
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class StepDecay(LearningRateSchedule):
+    """The learning rate for `hold_steps` updates, then `factor` times it to the end.
+
+    SRGAN (Ledig et al. 2017) trains 10^5 updates at 1e-4, then 10^5 at 1e-5: updates
+    0 to `hold_steps - 1` use `learning_rate`, every later one `factor * learning_rate`.
+
+    Args:
+        learning_rate: the initial rate.
+        hold_steps: updates of this optimizer at the initial rate (at least 1).
+        factor: the drop, in (0, 1].
+
+    Example:
+        >>> StepDecay(1e-4, hold_steps=100_000)       # SRGAN's 1e-4, then 1e-5
+    """
+
+    def __init__(self, learning_rate, hold_steps, factor=STEP_DECAY_FACTOR):
+        if hold_steps < 1:
+            raise ValueError(f"hold_steps must be at least 1; got {hold_steps}.")
+        if not 0.0 < factor <= 1.0:
+            raise ValueError(f"factor must be in (0, 1]; got {factor}.")
+        self.learning_rate, self.factor = float(learning_rate), float(factor)
+        self.hold_steps = int(hold_steps)
+
+    def __call__(self, step):
+        held = keras.ops.cast(step, "float32") < self.hold_steps
+        return keras.ops.where(held, self.learning_rate, self.learning_rate * self.factor)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "hold_steps": self.hold_steps,
+                "factor": self.factor}
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")

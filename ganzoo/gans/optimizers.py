@@ -1,31 +1,50 @@
 """A GAN's pair of optimizers built from its variant's defaults, with an optional
-learning rate and a linear decay to zero, optionally after a constant phase (the
-schedule of the 2D benchmark and of CycleGAN); and the pair as Keras callbacks see it
+learning rate and schedule: a linear decay to zero, optionally after a constant phase
+(the schedule of the 2D benchmark and of CycleGAN), or a step decay (SRGAN's: tenfold
+lower after half the training); and the pair as Keras callbacks see it
 (`OptimizerPair`, `gan.optimizer`)."""
 
-from ganzoo.gans.learning_rates import SCHEDULES, LinearDecay
+from ganzoo.gans.learning_rates import SCHEDULES, STEP_DECAY_FACTOR, LinearDecay, StepDecay
+
+# The schedules that hold the rate for `hold_steps` before changing it.
+HOLDING_SCHEDULES = ("linear_decay", "step_decay")
 
 
 def make_optimizers(gan, learning_rate=None, schedule="constant", generator_steps=None,
-                    hold_steps=0):
+                    hold_steps=0, decay_factor=STEP_DECAY_FACTOR):
     """Return fresh `(g_optimizer, d_optimizer)` for `gan.compile`.
 
     Args:
         gan: a ganzoo model; its `default_optimizer()` gives the type and betas.
         learning_rate: replaces the default learning rate of both optimizers.
-        schedule: `"constant"`, or `"linear_decay"` to zero over the training.
+        schedule: `"constant"`; `"linear_decay"` to zero over the training; or
+            `"step_decay"`: `decay_factor` times the rate after `hold_steps` (default
+            half the training), as SRGAN trains.
         generator_steps: the training's length in generator steps; needed for the
-            decay (the discriminator's optimizer decays over its own, n-times-more
+            decays (the discriminator's optimizer decays over its own, n-times-more
             updates).
-        hold_steps: generator steps at the initial rate before the decay starts.
+        hold_steps: generator steps at the initial rate before the decay starts
+            (step_decay: before the drop; 0 means half the training).
+        decay_factor: the drop of `"step_decay"` (0.1, the paper's).
+
+    Example:
+        >>> g_opt, d_opt = make_optimizers(srgan, schedule="step_decay", generator_steps=2000)
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"Unknown learning-rate schedule {schedule!r}; expected one of "
                          f"{list(SCHEDULES)}.")
-    if schedule == "linear_decay" and not generator_steps:
-        raise ValueError("linear_decay needs the training length in generator steps.")
-    if hold_steps and schedule != "linear_decay":
-        raise ValueError("hold_steps applies to the linear_decay schedule only.")
+    if schedule in HOLDING_SCHEDULES and not generator_steps:
+        raise ValueError(f"{schedule} needs the training length in generator steps.")
+    if hold_steps and schedule not in HOLDING_SCHEDULES:
+        raise ValueError("hold_steps applies to the linear_decay and step_decay schedules only.")
+    if schedule == "step_decay":
+        if generator_steps < 2:
+            raise ValueError(f"step_decay drops the rate within the training, which needs at "
+                             f"least 2 generator steps; got {generator_steps}.")
+        hold_steps = hold_steps or generator_steps // 2
+        if not 0 < hold_steps < generator_steps:
+            raise ValueError(f"step_decay drops the rate within the training: hold_steps must "
+                             f"be in [1, {generator_steps}); got {hold_steps}.")
 
     def build(updates_per_step):
         default = gan.default_optimizer()
@@ -36,6 +55,9 @@ def make_optimizers(gan, learning_rate=None, schedule="constant", generator_step
             config["learning_rate"] = LinearDecay(
                 config["learning_rate"], generator_steps * updates_per_step,
                 hold_steps * updates_per_step)
+        elif schedule == "step_decay":
+            config["learning_rate"] = StepDecay(config["learning_rate"],
+                                                hold_steps * updates_per_step, decay_factor)
         return type(default).from_config(config)
 
     return build(1), build(gan.discriminator_steps)

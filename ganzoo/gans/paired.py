@@ -16,7 +16,10 @@ loss of the updated D. Without a discriminator (SRResNet) only G's update runs.
 Optimizers, distribution scaling and noise seeds come from `AdversarialModel`, as
 for CycleGAN: losses are means over the replica's batch slice, divided by the number
 of replicas only for the gradients (`scale_for_gradients`); trackers get the true
-values.
+values. The generator's own randomness (pix2pix's dropout, the paper's noise) is, like
+every GAN's training noise here, a function of (seed, generator step, replica): each
+step reseeds its random layers (`reseed_generator_noise`), so a run resumed from a
+checkpoint draws what an uninterrupted one draws.
 """
 
 import keras
@@ -28,6 +31,10 @@ from ganzoo.gans.adversarial import (AdversarialModel, after_batch, apply_gradie
                                      scale_for_gradients)
 from ganzoo.gans.input_checks import check_real_batch
 from ganzoo.gans.trackers import Trackers
+
+
+# First noise stream (see `AdversarialModel.noise_seed`) of the generator's random layers.
+GENERATOR_NOISE = 100
 
 
 class PairedModel(AdversarialModel):
@@ -138,9 +145,24 @@ class PairedModel(AdversarialModel):
             total += self.adversarial_weight * adversarial
         return {**terms, "adversarial": adversarial, "total": total}
 
+    def reseed_generator_noise(self):
+        """Set the seeds of the generator's random layers (dropout) for this step: a
+        function of (seed, generator step, replica), not of how many steps this process
+        ran. Keras keeps a random layer's seed as state that checkpoints do not hold:
+        without this, a resumed run would draw other dropout masks."""
+        # The random layers' seed states (Dropout's SeedGenerator): what `variables`
+        # holds beyond the weights. Found when the step is traced, and held nowhere:
+        # an attribute would add them to the weights files.
+        weights = {id(variable) for variable in self.generator.weights}
+        states = [variable for variable in self.generator.variables
+                  if id(variable) not in weights]
+        for stream, state in enumerate(states, start=GENERATOR_NOISE):
+            state.assign(tf.cast(self.noise_seed(stream), state.dtype))
+
     def train_step(self, data):
         with after_batch(data):
             inputs, targets = self.checked_pair(data)
+            self.reseed_generator_noise()
             logged = {}
             with tf.GradientTape() as g_tape:
                 outputs = self.generator(inputs, training=True)

@@ -3,15 +3,15 @@
 import keras
 import tensorflow as tf
 
+from ganzoo.gans.adversarial import UPSCALER
 from ganzoo.gans.feature_loss import check_feature_model
+from ganzoo.gans.learning_rates import STEP_DECAY_FACTOR
+from ganzoo.gans.optimizers import make_optimizers
 from ganzoo.gans.paired import PairedModel, float_images
 from ganzoo.nets.srgan_discriminator import PAPER_PATCH, check_patch_size, srgan_discriminator
 from ganzoo.nets.srresnet import (PAPER_BLOCKS, PAPER_FILTERS, check_scale, generator_scale,
                                   srresnet_generator)
 
-# What an SR model does with its generator, beside ganzoo.gans' SAMPLER and TRANSLATOR:
-# low-resolution images -> `scale` times larger ones (`upscale`).
-UPSCALER = "upscaler"
 CONTENT_LOSSES = ("mse", "l1")
 # Weight of the adversarial loss next to the content loss (the paper's 1e-3).
 PAPER_ADVERSARIAL_WEIGHT = 1e-3
@@ -222,12 +222,13 @@ class SRGAN(SuperResolution):
                 "discriminator": keras.saving.serialize_keras_object(self.discriminator)}
 
 
-def step_decay_optimizers(model, generator_steps, decay_at=0.5, factor=0.1):
+def step_decay_optimizers(model, generator_steps, decay_at=0.5, factor=STEP_DECAY_FACTOR):
     """Fresh `(g_optimizer, d_optimizer)` with SRGAN's schedule, for `compile`.
 
     The model's default optimizer (Adam 1e-4, beta_1 0.9) whose rate drops by
     `factor` after `decay_at` of the training: the paper's 10^5 updates at 1e-4,
-    then 10^5 at 1e-5.
+    then 10^5 at 1e-5. The same as `make_optimizers(model, schedule="step_decay",
+    ...)`, which zoo entries reach with `training: lr_schedule: step_decay`.
 
     Args:
         model: an `SRResNet` or `SRGAN`.
@@ -238,15 +239,9 @@ def step_decay_optimizers(model, generator_steps, decay_at=0.5, factor=0.1):
     if generator_steps < 2 or not 0 < decay_at < 1:
         raise ValueError(f"generator_steps must be >= 2 and decay_at in (0, 1); got "
                          f"{generator_steps} and {decay_at}.")
-
-    def build():
-        config = model.default_optimizer().get_config()
-        rate = config["learning_rate"]
-        config["learning_rate"] = keras.optimizers.schedules.PiecewiseConstantDecay(
-            [int(generator_steps * decay_at)], [rate, rate * factor])
-        return type(model.default_optimizer()).from_config(config)
-
-    return build(), build()
+    return make_optimizers(model, schedule="step_decay", generator_steps=generator_steps,
+                           hold_steps=max(1, int(generator_steps * decay_at)),
+                           decay_factor=factor)
 
 
 def _checked_scale(low, high, scale):

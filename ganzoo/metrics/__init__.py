@@ -1,5 +1,7 @@
 """Metrics for GANs: FID, KID, Inception Score, precision/recall, mode coverage
-(of a labelled domain, and of the 2D Gaussian mixtures).
+(of a labelled domain, and of the 2D Gaussian mixtures); for super-resolution, PSNR,
+SSIM and sharpness (`super_resolution`); for paired translation, agreement of a
+classifier with the true class (`paired_translation`).
 
 Every metric is a function over feature arrays (N, D) or class probabilities (N, C);
 feature extractors turn images in [-1, 1] into them; `FeatureStats` streams many
@@ -31,13 +33,14 @@ from ganzoo.metrics.modes import (ModeCoverage, class_distribution, coverage_fro
                                   mode_coverage)
 from ganzoo.metrics.manifold import precision_recall
 from ganzoo.metrics.stacked import stacked_modes
+from ganzoo.metrics.super_resolution import psnr, sharpness, sr_report, ssim
 from ganzoo.metrics.streaming import FeatureStats, Reservoir, RunningMoments
 
 __all__ = [
     "frechet_distance", "frechet_distance_from_moments", "kid", "mmd2_unbiased",
     "polynomial_kernel", "inception_score", "precision_recall", "mode_coverage",
     "coverage_from_counts", "class_distribution", "ModeCoverage", "mixture_mode_metrics",
-    "stacked_modes",
+    "stacked_modes", "psnr", "ssim", "sharpness", "sr_report",
     "FeatureStats",
     "RunningMoments", "Reservoir", "FeatureExtractor", "get_extractor", "register_extractor",
     "extractor_names", "check_images", "compare", "evaluate_gan", "feature_stats",

@@ -9,6 +9,7 @@ import numpy as np
 
 from ganzoo.data.mixtures import mixture, mixture_arrays
 from ganzoo.metrics.mixture_modes import mixture_mode_metrics
+from ganzoo.metrics.report_table import protocol_lines  # noqa: F401 (the table's)
 
 COLUMNS = ("modes", ">= 20/2500 modes", "high quality", "reverse KL")
 DEFAULT_NUM = 2500
@@ -34,7 +35,3 @@ def mixture_report(gan, source, name="model", num=DEFAULT_NUM, seed=0, use_ema=T
 def format_row(values):
     return [f"{values['modes']}", f"{values['modes_strict']}",
             f"{100 * values['high_quality']:.1f}%", f"{values['reverse_kl']:.3f}"]
-
-
-def protocol_lines(report):
-    return [f"{key}: {value}" for key, value in report["protocol"].items()]

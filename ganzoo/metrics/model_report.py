@@ -9,30 +9,47 @@ eval` prints, and the headline numbers a zoo model card records.
   (`mixture_table`);
 - stacked digits: the 1,000 modes covered and the reverse KL (`stacked_table`);
 - a CycleGAN of digits2negative: translation errors against the known mapping and
-  classes kept (`translation`).
+  classes kept (`translation`);
+- a Pix2Pix: L1 against the held-out targets of its paired source, and on
+  digits_edges the digits classifier's agreement with the true digit
+  (`paired_translation`);
+- an SRResNet or SRGAN: PSNR, SSIM and sharpness on held-out photos, against bicubic
+  (`super_resolution_table`).
 """
 
+from ganzoo.data.digits_pair import NAME as DIGITS2NEGATIVE
 from ganzoo.data.mixtures import MIXTURES
 from ganzoo.data.stacked import NAME as STACKED_DIGITS
-from ganzoo.gans import TRANSLATOR
+from ganzoo.gans import TRANSLATOR, UPSCALER
+from ganzoo.gans.paired import PairedModel
 
 
 def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits",
-                   resize="crop", use_ema=True):
+                   resize="crop", use_ema=True, direction="a2b"):
     """`(table, report)`: the module that formats the rows (COLUMNS, format_row,
     protocol_lines) and its report `{"rows": [...], "protocol": {...}}`.
 
     `extractor` is anything `ganzoo.metrics.get_extractor` takes; `resize` is the
-    training data's `resize` (how a folder's non-square images were made square). A
-    GAN with a generator EMA is measured on the averaged generator, or with
-    `use_ema=False` on the raw one; the protocol's `generator_weights` says which."""
-    from ganzoo.metrics import evaluate, mixture_table, stacked_table, translation
+    training data's `resize` (how a folder's non-square images were made square), and
+    `direction` a Pix2Pix's (`load_paired`). A GAN with a generator EMA is measured on
+    the averaged generator, or with `use_ema=False` on the raw one; the protocol's
+    `generator_weights` says which. `num`, `seed`, `extractor` and `use_ema` apply to
+    GANs that sample only."""
+    from ganzoo.metrics import (evaluate, mixture_table, paired_translation, stacked_table,
+                                super_resolution_table, translation)
     from ganzoo.metrics.registry import get_extractor
 
+    if gan.kind == UPSCALER:
+        return super_resolution_table, super_resolution_table.super_resolution_report(
+            gan, source, name=name)
+    if isinstance(gan, PairedModel):  # a Pix2Pix: aligned pairs with known targets
+        return paired_translation, paired_translation.paired_report(
+            gan, source, name=name, direction=direction, resize=resize)
     if gan.kind == TRANSLATOR:
-        if source != "digits2negative":
-            raise ValueError(f"this CycleGAN translates {source!r}, whose true mapping is "
-                             "unknown; translators are measured on 'digits2negative' only.")
+        if source != DIGITS2NEGATIVE:
+            raise ValueError(f"this {type(gan).__name__} translates {source!r}, whose true "
+                             f"mapping is unknown; unpaired translators are measured on "
+                             f"{DIGITS2NEGATIVE!r} only.")
         return translation, translation.digits2negative_report(gan, name=name)
     if source in MIXTURES:
         table, report = mixture_table, mixture_table.mixture_report(gan, source, name, num, seed,
@@ -49,13 +66,22 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     return table, report
 
 
+def data_options(config):
+    """The `evaluate_model` arguments that a run's or entry's config (None: none) states
+    in its `data:` section: how the data was loaded (`resize`; a Pix2Pix's
+    `direction`). `ganzoo eval` and the model cards measure with them."""
+    section = (config or {}).get("data") or {}
+    return {"resize": section.get("resize", "crop"), "direction": section.get("direction", "a2b")}
+
+
 def headline_metrics(report):
     """The model row's numbers worth a model card, rounded for reading."""
     values = report["rows"][0]["metrics"]
     keep = ("fid", "kid", "is", "precision", "recall", "modes_covered", "num_modes",
             "confident_fraction", "modes", "modes_strict", "high_quality", "reverse_kl",
             "a2b MAE", "b2a MAE", "cycle A MAE", "cycle B MAE", "a2b class kept",
-            "b2a class kept")
+            "b2a class kept", "class agreement", "L1", "psnr", "ssim", "sharpness",
+            "psnr_over_bicubic")
     return {key.replace(" ", "_"): (round(float(values[key]), 4)
                                     if isinstance(values[key], float) else values[key])
             for key in keep if values.get(key) is not None}

@@ -6,6 +6,7 @@ test split (what a perfect sampler scores at that sample size), both counted by
 """
 
 from ganzoo.data import stacked
+from ganzoo.metrics.report_table import protocol_lines  # noqa: F401 (the table's)
 from ganzoo.metrics.stacked import NUM_SAMPLES, stacked_modes
 
 COLUMNS = ("modes", "reverse KL", "confident channels")
@@ -41,7 +42,3 @@ def _metrics(images):
 def format_row(values):
     return [f"{values['modes']} / {stacked.NUM_MODES}", f"{values['reverse_kl']:.3f}",
             f"{100 * values['confident_fraction']:.1f}%"]
-
-
-def protocol_lines(report):
-    return [f"{key}: {value}" for key, value in report["protocol"].items()]

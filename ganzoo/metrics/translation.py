@@ -13,12 +13,16 @@ ground-truth bold digits inverted back at the rate the "ground truth" row shows)
 import numpy as np
 
 from ganzoo.data import digits_pair
+from ganzoo.metrics.report_table import format_cells, protocol_lines  # noqa: F401 (the table's)
 
 COLUMNS = ("a2b MAE", "b2a MAE", "cycle A MAE", "cycle B MAE", "a2b class kept",
            "b2a class kept")
+# Each column's cell: errors per pixel, the classes kept as percentages.
+FORMATS = {column: "{:.1%}" if "class" in column else "{:.3f}" for column in COLUMNS}
 
 
-def _mae(x, y):
+def mean_absolute_error(x, y):
+    """The mean absolute difference of two image arrays, per pixel (in float64)."""
     return float(np.mean(np.abs(np.asarray(x, np.float64) - np.asarray(y, np.float64))))
 
 
@@ -40,20 +44,21 @@ def digits2negative_report(translator, name="model", classifier="digits"):
 
     a2b = translator.translate(images_a, "a2b")
     b2a = translator.translate(truth_b, "b2a")
+    mae = mean_absolute_error
     model = {
-        "a2b MAE": _mae(a2b, truth_b), "b2a MAE": _mae(b2a, images_a),
-        "cycle A MAE": _mae(translator.translate(a2b, "b2a"), images_a),
-        "cycle B MAE": _mae(translator.translate(b2a, "a2b"), truth_b),
+        "a2b MAE": mae(a2b, truth_b), "b2a MAE": mae(b2a, images_a),
+        "cycle A MAE": mae(translator.translate(a2b, "b2a"), images_a),
+        "cycle B MAE": mae(translator.translate(b2a, "a2b"), truth_b),
         "a2b class kept": kept(-a2b), "b2a class kept": kept(b2a),
     }
     rows = [
         {"name": name, "metrics": model},
         {"name": "ground truth (negative_bold)",
          "metrics": {"a2b MAE": 0.0, "a2b class kept": kept(-truth_b)}},
-        {"name": "untranslated input", "metrics": {"a2b MAE": _mae(images_a, truth_b),
-                                                    "b2a MAE": _mae(truth_b, images_a)}},
-        {"name": "inversion only", "metrics": {"a2b MAE": _mae(-images_a, truth_b),
-                                                "b2a MAE": _mae(-truth_b, images_a)}},
+        {"name": "untranslated input", "metrics": {"a2b MAE": mae(images_a, truth_b),
+                                                    "b2a MAE": mae(truth_b, images_a)}},
+        {"name": "inversion only", "metrics": {"a2b MAE": mae(-images_a, truth_b),
+                                                "b2a MAE": mae(-truth_b, images_a)}},
     ]
     protocol = {"data": "digits2negative test split (held out)", "num_images": len(images_a),
                 "image_size": size, "mae": "mean absolute error per pixel, range [-1, 1]",
@@ -65,14 +70,4 @@ def digits2negative_report(translator, name="model", classifier="digits"):
 
 def format_row(values):
     """Table cells of one row, blank where a metric does not apply."""
-    cells = []
-    for column in COLUMNS:
-        value = values.get(column)
-        cells.append("" if value is None else
-                     f"{100 * value:.1f}%" if "class" in column else f"{value:.3f}")
-    return cells
-
-
-def protocol_lines(report):
-    """One line per protocol fact, for under the table."""
-    return [f"{key}: {value}" for key, value in report["protocol"].items()]
+    return format_cells(values, FORMATS)

@@ -333,12 +333,32 @@ def profiler_forward_flops(model, batch_size=1, training=False):
     return profiler_flops(lambda x: model(x, training=training), spec)
 
 
-def profiler_train_step_flops(gan, batch_size):
+def profiler_train_step_flops(gan, batch_size, image_size=None):
     """`profiler_flops` of one `train_step` of a compiled `gan`, as traced before
-    TensorFlow's graph optimizations prune unused gradients."""
-    from ganzoo.gans.adversarial import TRANSLATOR
+    TensorFlow's graph optimizations prune unused gradients.
 
-    spec = tf.TensorSpec((batch_size, *gan.data_shape), tf.float32)
-    if gan.kind == TRANSLATOR:
-        return profiler_flops(lambda a, b: gan.train_step((a, b)), spec, spec)
-    return profiler_flops(gan.train_step, spec)
+    A translator's batch is a pair of image batches (CycleGAN: one per domain; Pix2Pix:
+    inputs and targets), an upscaler's a pair of low- and high-resolution patches.
+    SRGAN's patch size is fixed by its discriminator; SRResNet trains on any, so give
+    `image_size`, the high-resolution side (e.g. 96).
+    """
+    from ganzoo.gans.adversarial import TRANSLATOR, UPSCALER
+    from ganzoo.gans.paired import PairedModel
+
+    if gan.kind == UPSCALER:
+        height, width, channels = gan.target_shape
+        if height is None:
+            if image_size is None:
+                raise ValueError(f"This {type(gan).__name__} trains on patches of any size: "
+                                 "give image_size, the high-resolution side (e.g. 96).")
+            height = width = int(image_size)
+        shapes = [(height // gan.scale, width // gan.scale, channels), (height, width, channels)]
+    elif isinstance(gan, PairedModel):
+        shapes = [gan.data_shape, gan.target_shape]
+    elif gan.kind == TRANSLATOR:
+        shapes = [gan.data_shape] * 2
+    else:
+        return profiler_flops(gan.train_step, tf.TensorSpec((batch_size, *gan.data_shape),
+                                                            tf.float32))
+    specs = [tf.TensorSpec((batch_size, *shape), tf.float32) for shape in shapes]
+    return profiler_flops(lambda a, b: gan.train_step((a, b)), *specs)

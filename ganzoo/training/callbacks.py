@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from ganzoo.data.patches import bicubic_upscale
 from ganzoo.images import save_columns, save_samples, translation_columns
 # Checkpoints and the divergence guard live in their own modules; they are callbacks too.
 from ganzoo.training.checkpoints import PeriodicCheckpoint  # noqa: F401
@@ -113,6 +114,66 @@ class TranslationGrid(_EpochPictures):
 
     def draw(self, path):
         return save_columns(translation_columns(self.model, self.images_a, self.images_b),
+                            path, scale=self.scale)
+
+
+class PairedTranslationGrid(_EpochPictures):
+    """Every `every` epochs, translate fixed held-out inputs and save them as a PNG.
+
+    Each row shows `input | translation | target` of one aligned pair (a Pix2Pix's
+    `translate`, A to B).
+
+    Args:
+        directory: where `epoch_001.png`, ... and `latest.png` are written.
+        inputs, targets: the fixed aligned pairs, in [-1, 1] (8 or so).
+        every: epochs between pictures.
+        log_dir: optional TensorBoard log folder for the image summaries.
+        scale: upscaling of the grid, so small images stay visible.
+
+    Example:
+        >>> edges, digits = ganzoo.data.load_paired_arrays("digits_edges", 32, split="test")
+        >>> p2p.fit(ds, epochs=5, callbacks=[PairedTranslationGrid("run/samples", edges[:8],
+        ...                                                         digits[:8])])
+    """
+
+    def __init__(self, directory, inputs, targets, every=1, log_dir=None, scale=4):
+        super().__init__(directory, every, log_dir)
+        self.inputs, self.targets, self.scale = inputs, targets, scale
+
+    def draw(self, path):
+        return save_columns([self.inputs, self.model.translate(self.inputs), self.targets],
+                            path, scale=self.scale)
+
+
+class UpscaleGrid(_EpochPictures):
+    """Every `every` epochs, upscale fixed held-out crops and save them as a PNG.
+
+    Each row shows `bicubic | upscaled | truth` of one crop: the low-resolution input
+    enlarged bicubically (the baseline), the model's `upscale` of it, and the
+    high-resolution crop it was made from.
+
+    Args:
+        directory: where `epoch_001.png`, ... and `latest.png` are written.
+        low_resolution, high_resolution: the fixed crops, in [-1, 1], the second
+            `scale` times the first's size.
+        every: epochs between pictures.
+        log_dir: optional TensorBoard log folder for the image summaries.
+        scale: upscaling of the grid (of the high-resolution crops' size).
+
+    Example:
+        >>> sr.fit(ds, epochs=30, callbacks=[UpscaleGrid("run/samples", low[:8], high[:8])])
+    """
+
+    def __init__(self, directory, low_resolution, high_resolution, every=1, log_dir=None,
+                 scale=2):
+        super().__init__(directory, every, log_dir)
+        self.low_resolution, self.high_resolution = low_resolution, high_resolution
+        self.scale = scale
+
+    def draw(self, path):
+        factor = self.high_resolution.shape[1] // self.low_resolution.shape[1]
+        return save_columns([bicubic_upscale(self.low_resolution, factor),
+                             self.model.upscale(self.low_resolution), self.high_resolution],
                             path, scale=self.scale)
 
 

@@ -41,11 +41,13 @@ import yaml
 from ganzoo import data, runs, zoo
 from ganzoo.errors import DataError, DivergenceError, RunFolderError, TrainingInterrupted
 from ganzoo.files import check_writable, exclusive_lock, write_text
-from ganzoo.gans import TRANSLATOR
+from ganzoo.gans import TRANSLATOR, UPSCALER
 from ganzoo.gans.input_checks import describe_mismatch
 from ganzoo.gans.learning_rates import set_learning_rate_scale
 from ganzoo.gans.optimizers import make_optimizers
-from ganzoo.training.callbacks import SampleGrid, TranslationGrid
+from ganzoo.gans.paired import PairedModel
+from ganzoo.training.callbacks import (PairedTranslationGrid, SampleGrid, TranslationGrid,
+                                       UpscaleGrid)
 from ganzoo.training.checkpoints import CHECKPOINT_DIR, CheckpointStore, PeriodicCheckpoint
 from ganzoo.training.distribute import is_chief, make_strategy, precision_policy, strategy_name
 from ganzoo.training.guard import DivergenceGuard
@@ -218,19 +220,17 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
 
 
 def _progress_pictures(gan, config, directory, log_dir):
-    """The callback that draws the run's progress: translations of 8 fixed held-out
-    images per domain for a translator, a fixed latent batch otherwise."""
+    """The callback that draws the run's progress, on fixed held-out examples where the
+    data has them (`zoo.held_out_examples`): for an upscaler, bicubic | upscaled | truth
+    crops; for Pix2Pix, input | translation | target pairs; for CycleGAN, the
+    translations of 8 images per domain; a fixed latent batch otherwise."""
     source = config["data"]["source"]
+    if gan.kind == UPSCALER:
+        return UpscaleGrid(directory, *zoo.held_out_examples(config), log_dir=log_dir)
+    if isinstance(gan, PairedModel):
+        return PairedTranslationGrid(directory, *zoo.held_out_examples(config), log_dir=log_dir)
     if gan.kind == TRANSLATOR:
-        size, _, channels = gan.data_shape
-        shape = dict(image_size=size, channels=channels,
-                     resize=config["data"].get("resize", "crop"))
-        try:
-            images_a, images_b = data.load_unpaired_arrays(source, split="test", **shape)
-        except ValueError:  # streamed (TFDS) or without test folders: the first train images
-            images_a, images_b = next(iter(data.load_unpaired(source, batch_size=8, **shape,
-                                                              shuffle=False)))
-        return TranslationGrid(directory, images_a[:8], images_b[:8], log_dir=log_dir)
+        return TranslationGrid(directory, *zoo.held_out_examples(config), log_dir=log_dir)
     return SampleGrid(directory, log_dir=log_dir, reference=data.mixtures.centers_of(source))
 
 
@@ -252,6 +252,15 @@ def count_batches(dataset, what):
 def check_data_fits(dataset, gan, name):
     """Refuse data whose samples' shape or dtype the GAN cannot train on, before training."""
     spec = dataset.element_spec
+    if isinstance(gan, PairedModel):
+        # aligned (inputs, targets): the model's own checks (an upscaler's targets are
+        # `scale` times its inputs), run on the batches' static shapes
+        try:
+            tf.function(gan.checked_pair, autograph=False).get_concrete_function(spec)
+        except ValueError as error:
+            raise DataError(f"{name}: the training data does not fit the model: {error}"
+                            ) from None
+        return
     # A translator trains on (domain A, domain B) pairs; a GAN on samples or (samples, labels).
     domains = spec if gan.kind == TRANSLATOR and isinstance(spec, tuple) else (spec,)
     for domain in domains:
@@ -273,12 +282,14 @@ def steps_per_call(requested, steps_per_epoch):
 
 def _resolve_config(config, epochs, seed):
     config = zoo.get_entry(config) if isinstance(config, str) else zoo.validate(dict(config))
-    config["training"] = {**config["training"]}
-    if epochs is not None:
-        config["training"]["epochs"] = epochs
-    if seed is not None:
-        config["training"]["seed"] = seed
-    return config
+    overrides = {key: value for key, value in (("epochs", epochs), ("seed", seed))
+                 if value is not None}
+    if not overrides:
+        return config
+    config = {**config, "training": {**config["training"], **overrides}}
+    # checked again: the entry's schedule must still fit (lr_hold_epochs < epochs)
+    given = ", ".join(f"{key}={value}" for key, value in overrides.items())
+    return zoo.validate(config, source=f"{config['name']} with {given}")
 
 
 def _existing_run(run_dir, store, config, overwrite, resume):

@@ -10,10 +10,10 @@ import importlib
 
 # public name -> the module that defines it
 _NAMES = {"list_entries": "catalog", "image_shape_of": "catalog", "key_metrics": "catalog",
-          "is_detector": "catalog", "model_name": "catalog",
+          "is_detector": "catalog", "model_name": "catalog", "size_of": "catalog",
           "build_gan": "entries", "build_model": "entries", "get_entry": "entries",
           "load": "entries", "load_dataset": "entries", "noise_seed_of": "entries",
-          "validate": "schema"}
+          "held_out_examples": "entries", "validate": "schema", "data_loader_of": "schema"}
 
 _SUBMODULES = ("cards", "catalog", "entries", "pretrained", "schema")
 

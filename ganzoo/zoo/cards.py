@@ -23,10 +23,13 @@ def _schedule(config):
     parts = [f"{epochs}{batch}, seed {training['seed']}"]
     if "learning_rate" in training:
         parts.append(f"learning rate {training['learning_rate']:g}")
+    hold = training.get("lr_hold_epochs", 0)
     if training.get("lr_schedule") == "linear_decay":
-        hold = training.get("lr_hold_epochs", 0)
         parts.append(f"held {hold} epochs, then decayed linearly to 0" if hold
                      else "decayed linearly to 0")
+    elif training.get("lr_schedule") == "step_decay":  # STEP_DECAY_FACTOR, 0.1
+        parts.append(f"held {hold} epochs, then dropped tenfold" if hold
+                     else "dropped tenfold after half the epochs")
     return ", ".join(parts)
 
 

@@ -64,33 +64,62 @@ def read_entry(name):
     return yaml.safe_load(files[name].read_text())
 
 
+# Channels of a super-resolution entry that states none: SRResNet's and load_patches' 3.
+DEFAULT_SR_CHANNELS = 3
+
+
 def image_shape_of(config):
     """The entry's image shape `(size, size, channels)` from its model arguments (the one
-    place an entry states it), or None for non-image data such as 2D points."""
-    model = config["model"]
+    place an entry states it), or None for non-image data such as 2D points.
+
+    A super-resolution entry (`data: patch_size`, `scale`) takes images of any size:
+    its training patches' shape, `(patch_size, patch_size, channels)`."""
+    model, data = config["model"], config.get("data") or {}
     shape = model.get("image_shape") or model.get("data_shape")
+    if shape is None and "patch_size" in data:
+        return (data["patch_size"], data["patch_size"],
+                model.get("channels", DEFAULT_SR_CHANNELS))
     return tuple(shape) if shape is not None and len(shape) == 3 else None
+
+
+def size_of(config):
+    """What `ganzoo list` shows of the entry's size: "32x32", "2D", or for a
+    super-resolution entry its factor and patches, "x4, 64px patches"."""
+    data, shape = config.get("data") or {}, image_shape_of(config)
+    if "scale" in data:
+        return f"x{data['scale']}, {data['patch_size']}px patches"
+    return f"{shape[0]}x{shape[1]}" if shape else "2D"
+
+
+# What `ganzoo list` and the README's zoo table show of an entry's pretrained metrics,
+# one text per kind of metrics recorded, in this order: (the metrics that tell the kind,
+# all present; the text, formatted with the entry's metrics).
+KEY_METRICS = (
+    (("fid",), "digits-FID {fid:.2f}"),
+    (("modes_covered",), "classes {modes_covered}/{num_modes}"),
+    (("high_quality",), "modes {modes}, {high_quality:.1%} high quality"),  # a 2D mixture
+    (("modes", "confident_fraction"),  # stacked digits
+     "modes {modes}/1000, reverse KL {reverse_kl:.3f}"),
+    (("class_agreement",), "class agreement {class_agreement:.1%}, L1 {L1:.3f}"),  # Pix2Pix
+    (("psnr",), "PSNR {psnr:.2f} dB ({psnr_over_bicubic:+.2f} over bicubic), SSIM {ssim:.3f}, "
+                "sharpness {sharpness:.2f}"),  # super-resolution
+    (("a2b_MAE",), "a2b MAE {a2b_MAE:.3f}, class kept {a2b_class_kept:.1%}"),  # CycleGAN
+)
+# Metrics an older record may lack: the digits' 10 classes.
+KEY_METRIC_DEFAULTS = {"num_modes": 10}
 
 
 def key_metrics(config):
     """A short text of the metrics recorded for the entry's pretrained weights."""
     metrics = (config.get("pretrained") or {}).get("metrics") or {}
     parts = []
-    if "auroc" in metrics:
+    if "auroc" in metrics:  # a detector: against its best baseline
         parts.append(f"AUROC {metrics['auroc']:.3f}, AP {metrics['average_precision']:.3f}")
         baselines = config["pretrained"].get("baselines") or {}
         if baselines:
             best = max(baselines, key=lambda name: baselines[name]["auroc"])
             parts.append(f"best baseline {best} AUROC {baselines[best]['auroc']:.3f}")
-    if "fid" in metrics:
-        parts.append(f"digits-FID {metrics['fid']:.2f}")
-    if "modes_covered" in metrics:
-        parts.append(f"classes {metrics['modes_covered']}/{metrics.get('num_modes', 10)}")
-    if "high_quality" in metrics:  # a 2D mixture
-        parts.append(f"modes {metrics['modes']}, {100 * metrics['high_quality']:.1f}% high quality")
-    elif "modes" in metrics:  # stacked digits
-        parts.append(f"modes {metrics['modes']}/1000, reverse KL {metrics['reverse_kl']:.3f}")
-    if "a2b_MAE" in metrics:
-        parts.append(f"a2b MAE {metrics['a2b_MAE']:.3f}, class kept "
-                     f"{100 * metrics['a2b_class_kept']:.1f}%")
+    values = {**KEY_METRIC_DEFAULTS, **metrics}
+    parts += [text.format(**values) for kind, text in KEY_METRICS
+              if all(key in metrics for key in kind)]
     return "; ".join(parts)

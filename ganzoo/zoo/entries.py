@@ -12,12 +12,16 @@ import keras
 import numpy as np
 
 from ganzoo import data
+from ganzoo.data.patches import SKLEARN_PHOTOS, bicubic_downscale, load_sr_images
 from ganzoo.data.pipeline import BatchLargerThanDataError
-from ganzoo.gans import TRANSLATOR, get_variant
+from ganzoo.gans import UPSCALER, get_variant
 from ganzoo.gans.adversarial import AdversarialModel
 from ganzoo.zoo import pretrained as pretrained_weights
 from ganzoo.zoo.catalog import image_shape_of, is_detector, read_entry
-from ganzoo.zoo.schema import validate
+from ganzoo.zoo.schema import STATED_IN_DATA, data_loader_of, validate
+
+# Held-out examples a run's progress pictures show.
+PICTURE_EXAMPLES = 8
 
 
 def get_entry(name):
@@ -44,7 +48,7 @@ def build_gan(config, seed=None):
             raise ValueError(f"{config['name']}: model argument {key!r} is not an argument of "
                              f"{variant.__name__} that a zoo entry can give; it takes "
                              f"{sorted(accepted)}.")
-    arguments = dict(config["model"])
+    arguments = model_arguments(config)
     if seed is not None:
         keras.utils.set_random_seed(seed)  # the initial weights
         arguments.setdefault("seed", noise_seed_of(seed))
@@ -83,29 +87,113 @@ def yaml_arguments(variant):
             if p.kind in named and p.name != "self"} - set(variant.network_arguments)
 
 
+def model_arguments(config):
+    """The keyword arguments of the entry's variant: its `model:` section, and for an
+    upscaler what its `data:` section states once for both (`STATED_IN_DATA`: the
+    scale, and SRGAN's patch size)."""
+    variant = get_variant(config["variant"])
+    arguments = dict(config["model"])
+    if variant.kind == UPSCALER:
+        takes = inspect.signature(variant.__init__).parameters
+        arguments.update({key: config["data"][key] for key in STATED_IN_DATA
+                          if key in takes and key in config["data"]})
+    return arguments
+
+
+def _default_argument(variant, name):
+    return inspect.signature(variant.__init__).parameters[name].default
+
+
 def data_arguments(config):
-    """The keyword arguments of the entry's data loader: its `data:` section, with the
-    image size and channels of the model's image shape."""
+    """The keyword arguments of the entry's data loader (`data_loader_of`): its `data:`
+    section, with the image size and channels of the model's image shape (an
+    upscaler's: the model's channels)."""
+    variant = get_variant(config["variant"])
     arguments = dict(config["data"])
+    if variant.kind == UPSCALER:
+        arguments["channels"] = config["model"].get("channels",
+                                                    _default_argument(variant, "channels"))
+        return arguments
     shape = image_shape_of(config)
     if shape is not None:
         arguments["image_size"], arguments["channels"] = shape[0], shape[2]
+        output_channels = config["model"].get("output_channels")
+        if output_channels not in (None, shape[2]):
+            arguments["channels"] = None  # each side keeps its own (e.g. labels -> photos)
     return arguments
 
 
 def load_dataset(config, seed):
-    """The entry's training data: unpaired `(images_a, images_b)` batches for a
-    translator (CycleGAN), batches of samples otherwise."""
-    translator = get_variant(config["variant"]).kind == TRANSLATOR
+    """The entry's training data, from the variant's loader (`data_loader_of`): aligned
+    `(inputs, targets)` batches for Pix2Pix (`load_paired`), `(low_resolution,
+    high_resolution)` patches for SRResNet and SRGAN (`load_patches`), unpaired
+    `(images_a, images_b)` for CycleGAN (`load_unpaired`), batches of samples otherwise
+    (`load`)."""
+    loader = getattr(data, data_loader_of(get_variant(config["variant"])))
     try:
-        return (data.load_unpaired if translator else data.load)(**data_arguments(config),
-                                                                 seed=seed)
+        return loader(**data_arguments(config), seed=seed)
     except BatchLargerThanDataError as error:
         # A config cannot say drop_remainder: the advice is what the config can change.
         raise BatchLargerThanDataError(
             error.name, error.count, error.batch_size,
             advice=f"use a smaller batch_size (data: batch_size in the config of "
                    f"{config['name']}, at most {error.count}) or add images") from None
+
+
+def held_out_examples(config, num=PICTURE_EXAMPLES):
+    """`(inputs, targets)`: `num` fixed examples of the entry's data that it does not
+    train on, where the source has them, for progress pictures. NumPy in [-1, 1].
+
+    - translator (CycleGAN): test images of each domain, `(images_a, images_b)`;
+    - Pix2Pix: aligned test (else val) pairs `(inputs, targets)`;
+    - upscaler: `(low_resolution, high_resolution)` crops of the held-out photo
+      ("sklearn_photos": flower.jpg), `patch_size` square, at fixed places; a folder
+      of photos has no held-out split: crops of its first photos.
+
+    Streamed sources (TFDS) and folders without a test split give the first training
+    examples instead (unshuffled).
+    """
+    variant = get_variant(config["variant"])
+    loader = data_loader_of(variant)
+    if variant.kind == UPSCALER:
+        return _held_out_crops(config, num)
+    if loader == "load":
+        raise ValueError(f"{config['name']}: a {variant.__name__} samples from noise: it has no "
+                         "inputs to show.")
+    arguments = data_arguments(config)
+    shape = {key: arguments[key]
+             for key in ("image_size", "channels", "resize", "direction", "bad_files")
+             if key in arguments}
+    in_memory = getattr(data, f"{loader}_arrays")
+    for split in ("test", "val"):
+        try:
+            inputs, targets = in_memory(arguments["source"], split=split, **shape)[:2]
+            return inputs[:num], targets[:num]
+        except ValueError:  # no such split, or a streamed (TFDS) source
+            continue
+    first = getattr(data, loader)(arguments["source"], batch_size=num, shuffle=False,
+                                  drop_remainder=False, **shape)
+    inputs, targets = next(iter(first))
+    return inputs.numpy(), targets.numpy()
+
+
+def _held_out_crops(config, num):
+    section, channels = config["data"], data_arguments(config)["channels"]
+    source, scale, patch = section["source"], section["scale"], section["patch_size"]
+    split = "test" if source == SKLEARN_PHOTOS else "all"
+    photos = [high for _, high in load_sr_images(source, scale, split=split, channels=channels,
+                                                 bad_files=section.get("bad_files", "error"))]
+    # crop i from photo i (in turn), at place i of a 2-row grid over the photo
+    columns = -(-num // 2)
+    crops = []
+    for index in range(num):
+        photo = photos[index % len(photos)]
+        row, column = divmod(index, columns)
+        top = (photo.shape[0] - patch) * (row + 1) // 3
+        left = (photo.shape[1] - patch) * (column + 1) // (columns + 1)
+        crops.append(photo[top:top + patch, left:left + patch])
+    high = np.stack(crops)
+    return bicubic_downscale(high, scale).numpy(), high
 
 
 def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):
@@ -140,7 +228,8 @@ def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):
         return model
     record = config.get("pretrained")
     if record is None:
-        use = "score with" if is_detector(config) else "sample from"
+        use = {"detector": "score with", "translator": "translate with",
+               "upscaler": "upscale with"}.get(model.kind, "sample from")
         raise ValueError(f"Zoo entry {name!r} ships no pretrained weights yet: train it with "
                          f"`ganzoo train {name} --run-dir DIR` and {use} DIR, or pass "
                          f"pretrained=False for an untrained {type(model).__name__}.")

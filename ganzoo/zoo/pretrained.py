@@ -1,14 +1,14 @@
 """Pretrained weights of zoo entries: the networks a user runs, in one checked file.
 
 A weights file holds what generating, translating or scoring needs and nothing else
-(no optimizer state): `generator` for a GAN, and `generator_ema` too for a GAN with a
-generator EMA (`ema_decay`: it samples from the average, and the raw generator stays
-available), `generator_ab` and `generator_ba` for a CycleGAN, and an anomaly
-detector's `state()` (every array its score depends on). It is a NumPy `.npz` archive
-of each network's `get_weights()` (batch-norm statistics included), keyed
-`network/index`, so loading runs no code from the file. Every file is identified by
-its SHA-256: a mismatch is an error, whether the file ships with the package, sits on
-disk, or comes from a URL.
+(no optimizer state): `generator` for a GAN (a Pix2Pix, an SRResNet or SRGAN too), and
+`generator_ema` as well for a GAN with a generator EMA (`ema_decay`: it samples from
+the average, and the raw generator stays available), `generator_ab` and `generator_ba`
+for a CycleGAN, and an anomaly detector's `state()` (every array its score depends
+on). It is a NumPy `.npz` archive of each network's `get_weights()` (batch-norm
+statistics included), keyed `network/index`, so loading runs no code from the file.
+Every file is identified by its SHA-256: a mismatch is an error, whether the file ships
+with the package, sits on disk, or comes from a URL.
 """
 
 import zipfile
@@ -19,16 +19,17 @@ import numpy as np
 
 from ganzoo.anomaly.base import DETECTOR
 from ganzoo.files import sha256_of
-from ganzoo.gans import TRANSLATOR
+from ganzoo.gans import CycleGAN
 
 
 def inference_networks(gan):
     """{name: keras.Model} of the networks a ready GAN needs: its generator(s)."""
-    if gan.kind == TRANSLATOR:
+    if isinstance(gan, CycleGAN):  # two translators, one per direction
         return {"generator_ab": gan.generator_ab, "generator_ba": gan.generator_ba}
     networks = {"generator": gan.generator}
-    if gan.generator_ema is not None:
-        networks["generator_ema"] = gan.generator_ema
+    averaged = gan.inference_generator()
+    if averaged is not gan.generator:  # a GAN's generator EMA (Pix2Pix, SRGAN keep none)
+        networks["generator_ema"] = averaged
     return networks
 
 

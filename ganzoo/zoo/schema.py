@@ -4,12 +4,14 @@ Errors name the file, the key and what was expected, so a typo in a config is fo
 before any training starts.
 """
 
+import inspect
 import re
 
 from ganzoo import data
 from ganzoo.data.pipeline import RESIZE_MODES
-from ganzoo.gans import get_variant
+from ganzoo.gans import TRANSLATOR, UPSCALER, get_variant
 from ganzoo.gans.learning_rates import SCHEDULES
+from ganzoo.gans.optimizers import HOLDING_SCHEDULES
 
 NUMBER = (int, float)
 # Allowed keys of an entry, per section; None marks a free-form mapping (variant
@@ -20,9 +22,13 @@ SCHEMA = {
     "paper": str,
     "variant": str,
     "model": None,
-    # image size and channels come from model: image_shape (or an image data_shape)
+    # image size and channels come from model: image_shape (or an image data_shape);
+    # each key must be an argument of the variant's loader (`data_loader_of`):
+    # direction and jitter are load_paired's, patch_size, scale and patches_per_image
+    # load_patches' (a super-resolution model's scale and patch size are stated here)
     "data": {"source": str, "batch_size": int, "split": str, "num_examples": int,
-             "bad_files": str, "resize": str},
+             "bad_files": str, "resize": str, "direction": str, "jitter": bool,
+             "patch_size": int, "scale": int, "patches_per_image": int},
     "training": {"epochs": int, "seed": int, "steps_per_execution": int, "steps_per_epoch": int,
                  "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
     # how `ganzoo eval` measures the entry, and how far from each metric on the card a
@@ -55,6 +61,15 @@ BASELINE_KEYS = ("auroc", "average_precision")
 REQUIRED = ("name", "variant", "model", "data", "training")
 REQUIRED_IN = {"data": ("source", "batch_size"), "training": ("epochs", "seed"),
                "pretrained": ("sha256", "metrics", "command", "wall_time_s")}
+# Data keys an upscaler's entry must give: its training pairs are cut and shrunk by them.
+UPSCALER_DATA = ("patch_size", "scale")
+# Model arguments an upscaler's entry states in data: instead (once), as `ganzoo.zoo`
+# passes them to the model: {argument: why}.
+STATED_IN_DATA = {"scale": "the factor between the low- and high-resolution images",
+                  "patch_size": "the side of the high-resolution training patches"}
+# Loader arguments that an entry derives instead of stating (from model: image_shape or
+# channels), or that training sets itself.
+DERIVED_LOADER_ARGUMENTS = ("image_size", "channels", "seed", "shuffle", "drop_remainder")
 EXPORT_CHOICES = {"formats": ("onnx", "tflite"),
                   "quantize": ("none", "float16", "dynamic", "int8")}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -91,11 +106,12 @@ def validate(config, source="config", base_dir=None):
             if section in config and key not in config[section]:
                 raise ValueError(f"{source}: {section}: missing required key {key!r}.")
     try:
-        get_variant(config["variant"])
+        variant = get_variant(config["variant"])
     except ValueError as error:
         raise ValueError(f"{source}: variant: {error}") from None
     if not isinstance(config["model"], dict):
         raise ValueError(f"{source}: 'model' must be a mapping of variant arguments.")
+    _check_data_loader(config, variant, source)
     _check_training(config["training"], source)
     _check_export(config.get("export", {}), source)
     _check_pretrained(config.get("pretrained"), source)
@@ -123,6 +139,41 @@ def _validate_detector(config, source, base_dir):
     _check_baselines((config.get("pretrained") or {}).get("baselines"), source)
     _check_tolerance(config, source)
     return config
+
+
+def data_loader_of(variant):
+    """The name of the `ganzoo.data` function that loads a variant's training data: its
+    `data_loader` ("load_paired" for Pix2Pix, "load_patches" for SRResNet and SRGAN),
+    else "load_unpaired" for a translator (CycleGAN) and "load" for the others."""
+    named = getattr(variant, "data_loader", None)
+    if named:
+        return named
+    return "load_unpaired" if variant.kind == TRANSLATOR else "load"
+
+
+def _check_data_loader(config, variant, source):
+    """The data section gives only arguments of the variant's loader, and an upscaler's
+    gives its scale and patch size there, once."""
+    loader = data_loader_of(variant)
+    accepted = set(inspect.signature(getattr(data, loader)).parameters)
+    accepted -= set(DERIVED_LOADER_ARGUMENTS)
+    for key in config["data"]:
+        if key not in accepted:
+            raise ValueError(f"{source}: data: {key!r} does not apply to {variant.__name__}: "
+                             f"its data comes from ganzoo.data.{loader}, whose keys an entry "
+                             f"may give are {sorted(accepted & set(SCHEMA['data']))}.")
+    if variant.kind != UPSCALER:
+        return
+    for key in UPSCALER_DATA:
+        if key not in config["data"]:
+            raise ValueError(f"{source}: data: missing required key {key!r} ({variant.__name__} "
+                             "trains on patches: data: patch_size, e.g. 96, and scale, e.g. "
+                             "4).")
+    for key, meaning in STATED_IN_DATA.items():
+        if key in config["model"]:
+            raise ValueError(f"{source}: model: {key!r} is stated in data: ({meaning}), once; "
+                             f"remove it from model: (the zoo passes data: {key} to "
+                             f"{variant.__name__}).")
 
 
 def _check_baselines(baselines, source):
@@ -168,7 +219,7 @@ def _check_keys(mapping, schema, where):
                 raise ValueError(f"{where}: {key!r} must be a mapping.")
             _check_keys(value, expected, f"{where}: {key}")
         elif expected is not None and (not isinstance(value, expected)
-                                       or isinstance(value, bool)):
+                                       or (isinstance(value, bool) and expected is not bool)):
             names = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple)
                                                      else (expected,)))
             raise ValueError(f"{where}: {key!r} must be {names}; "
@@ -176,6 +227,9 @@ def _check_keys(mapping, schema, where):
 
 
 def _check_training(training, source):
+    if training["epochs"] < 1:
+        raise ValueError(f"{source}: training: epochs must be at least 1; got "
+                         f"{training['epochs']}.")
     if training.get("steps_per_epoch", 1) < 1:
         raise ValueError(f"{source}: training: steps_per_epoch must be at least 1; got "
                          f"{training['steps_per_epoch']}.")
@@ -184,9 +238,12 @@ def _check_training(training, source):
         raise ValueError(f"{source}: training: lr_schedule must be one of {list(SCHEDULES)}; "
                          f"got {schedule!r}.")
     hold = training.get("lr_hold_epochs", 0)
-    if hold and schedule != "linear_decay":
+    if hold < 0:
+        raise ValueError(f"{source}: training: lr_hold_epochs must not be negative; got {hold}.")
+    if hold and schedule not in HOLDING_SCHEDULES:
         raise ValueError(f"{source}: training: lr_hold_epochs applies to lr_schedule "
-                         f"linear_decay only; the schedule is {schedule!r}.")
+                         f"{' and '.join(HOLDING_SCHEDULES)} only; the schedule is "
+                         f"{schedule!r}.")
     if hold and hold >= training["epochs"]:
         raise ValueError(f"{source}: training: lr_hold_epochs ({hold}) must be fewer than "
                          f"epochs ({training['epochs']}).")

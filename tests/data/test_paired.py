@@ -152,3 +152,15 @@ def test_tfds_pairs_stay_aligned():
         gd.load_paired("mnist")
     with pytest.raises(ValueError, match="only supports in-memory sources"):
         gd.load_paired_arrays("scene_parse150")
+
+
+@pytest.mark.parametrize("source, loader", [("digits_edges", "load_paired"),
+                                            ("sklearn_photos", "load_patches")])
+def test_single_domain_load_names_the_loader_of_paired_and_photo_sources(source, loader,
+                                                                         tmp_path):
+    for load in (gd.load, gd.load_arrays):
+        with pytest.raises(ValueError, match=rf"'{source}' .*use {loader}\(\)"):
+            load(source)
+    # a named source, even where a folder of its name sits next to a config
+    (tmp_path / source).mkdir()
+    assert gd.resolve_source(source, tmp_path) == source

@@ -65,7 +65,9 @@ def measure(entry, folder, calibrations, seeds, samples):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", default=",".join(ganzoo.list_entries(kind="gan")))
+    shipped = [name for name in ganzoo.list_entries(kind="gan")
+               if "pretrained" in ganzoo.zoo.get_entry(name)]  # the weights the bounds are for
+    parser.add_argument("--entries", default=",".join(shipped))
     parser.add_argument("--calibration", default="16,200", help="int8 calibration sizes")
     parser.add_argument("--seeds", default="5,6,7")
     parser.add_argument("--samples", type=int, default=256)

@@ -10,8 +10,7 @@ import pytest
 import ganzoo
 from ganzoo.gans.augment import Augmenter
 from ganzoo.training import train
-from helpers import assert_same_weights, tiny_config, weights_of
-from test_resume import Crash
+from helpers import Crash, assert_same_weights, tiny_config, weights_of
 
 
 class Blackout(Augmenter):

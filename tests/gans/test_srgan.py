@@ -131,7 +131,8 @@ def test_step_decay_drops_the_rate_tenfold_halfway():
     g_optimizer, d_optimizer = step_decay_optimizers(sr, generator_steps=100)
     assert g_optimizer is not d_optimizer and g_optimizer.beta_1 == 0.9
     g_optimizer.build([])
-    for step, rate in [(0, 1e-4), (50, 1e-4), (51, 1e-5), (99, 1e-5)]:
+    # updates 0-49 at 1e-4: half the training, exactly (the paper's 10^5 of 2 x 10^5)
+    for step, rate in [(0, 1e-4), (49, 1e-4), (50, 1e-5), (99, 1e-5)]:
         g_optimizer.iterations.assign(step)
         assert float(g_optimizer.learning_rate) == pytest.approx(rate)
 

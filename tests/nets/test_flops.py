@@ -152,3 +152,16 @@ def test_training_steps_agree_with_the_profiler(make_gan):
     gan.compile()
     ours = flops.train_step_flops(gan, 8)
     assert ours == pytest.approx(flops.profiler_train_step_flops(gan, 8), rel=STEP_TOLERANCE)
+
+
+def test_the_profiler_counts_paired_and_upscaling_steps_on_their_own_batches():
+    srresnet = ganzoo.SRResNet(scale=2, residual_blocks=1, filters=4)
+    srresnet.compile()
+    with pytest.raises(ValueError, match="give image_size, the high-resolution side"):
+        flops.profiler_train_step_flops(srresnet, 2)
+    small, large = (flops.profiler_train_step_flops(srresnet, 2, image_size=size)
+                    for size in (8, 16))
+    assert large == pytest.approx(4 * small, rel=0.05)  # 4x the pixels, at any batch shape
+    pix2pix = ganzoo.Pix2Pix(image_shape=(16, 16, 1), output_channels=3, base_filters=4)
+    pix2pix.compile()
+    assert flops.profiler_train_step_flops(pix2pix, 2) > 0  # targets of 3 channels, inputs of 1

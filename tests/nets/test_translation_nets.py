@@ -101,3 +101,31 @@ def test_networks_reject_shapes_they_cannot_take(shape, message):
     for build in (resnet_generator, patchgan_discriminator):
         with pytest.raises(ValueError, match=message):
             build(shape)
+
+
+def test_the_conditional_patchgan_is_the_patchgan_on_the_stacked_pair():
+    from ganzoo.nets import conditional_patchgan  # the builder
+
+    conditional = conditional_patchgan((16, 16, 1), 2, base_filters=4)
+    plain = patchgan_discriminator((16, 16, 3), base_filters=4)
+    plain.set_weights(conditional.get_weights())  # same layers, same shapes, same order
+    rng = np.random.default_rng(0)
+    condition, image = (rng.uniform(-1, 1, (2, 16, 16, c)).astype("float32") for c in (1, 2))
+    np.testing.assert_allclose(conditional([condition, image]),
+                               plain(np.concatenate([condition, image], axis=-1)), atol=1e-6)
+
+
+@pytest.mark.parametrize("package, module, names", [
+    ("nets", "unet", ["unet_generator"]),
+    ("nets", "conditional_patchgan", ["conditional_patchgan"]),
+    ("nets", "srresnet", ["srresnet_generator", "PixelShuffle"]),
+    ("nets", "srgan_discriminator", ["srgan_discriminator"]),
+    ("metrics", "super_resolution", ["psnr", "ssim", "sharpness", "sr_report"]),
+])
+def test_ganzoo_nets_and_metrics_export_the_paired_and_sr_builders(package, module, names):
+    import importlib
+
+    defined = importlib.import_module(f"ganzoo.{package}.{module}")
+    exported = importlib.import_module(f"ganzoo.{package}")
+    for name in names:
+        assert getattr(exported, name) is getattr(defined, name) and name in exported.__all__
