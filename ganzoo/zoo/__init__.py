@@ -11,11 +11,12 @@ import importlib
 # public name -> the module that defines it
 _NAMES = {"list_entries": "catalog", "image_shape_of": "catalog", "key_metrics": "catalog",
           "is_detector": "catalog", "model_name": "catalog", "size_of": "catalog",
+          "read_entry": "catalog", "is_recipe": "recipes",
           "build_gan": "entries", "build_model": "entries", "get_entry": "entries",
           "load": "entries", "load_dataset": "entries", "noise_seed_of": "entries",
           "held_out_examples": "entries", "validate": "schema", "data_loader_of": "schema"}
 
-_SUBMODULES = ("cards", "catalog", "entries", "pretrained", "schema")
+_SUBMODULES = ("cards", "catalog", "entries", "pretrained", "recipes", "schema")
 
 __all__ = sorted(_NAMES)
 

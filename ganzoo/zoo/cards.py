@@ -10,6 +10,7 @@ were measured at and how they were made), so a card cannot drift from its entry:
 import yaml
 
 from ganzoo.zoo.catalog import image_shape_of, is_detector, model_name
+from ganzoo.zoo.recipes import card_lines, is_recipe
 
 CARDS_DIR = "docs/zoo"
 
@@ -61,6 +62,8 @@ def render_card(config, picture=None):
         return _detector_card(config, picture)
     record = config.get("pretrained")
     lines = _header(config, f"Variant: `{config['variant']}`")
+    if is_recipe(config):
+        return "\n".join([*lines, *card_lines(config)]) + "\n"
     if record is None:
         return _without_weights(lines)
     lines += [f"- Trained: {record.get('trained', '?')}, {record.get('generator_steps', '?')} "
@@ -164,7 +167,7 @@ def render_table(configs, key_metrics):
     for config in configs:
         record = config.get("pretrained")
         trained = (f"yes, {record['wall_time_s'] / 60:.1f} min on {record.get('machine', '?')}"
-                   if record else "no")
+                   if record else "recipe (not trained here)" if is_recipe(config) else "no")
         lines.append(f"| [`{config['name']}`]({CARDS_DIR}/{config['name']}.md) | "
                      f"{model_name(config)} | {_data(config)} | {_schedule(config)} | {trained} | "
                      f"{key_metrics(config)} |")

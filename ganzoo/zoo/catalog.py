@@ -110,7 +110,12 @@ KEY_METRIC_DEFAULTS = {"num_modes": 10}
 
 
 def key_metrics(config):
-    """A short text of the metrics recorded for the entry's pretrained weights."""
+    """A short text of the metrics recorded for the entry's pretrained weights (a paper
+    recipe's: the metric its paper reports)."""
+    if "recipe" in config:  # what the paper reports, to train towards
+        reported = config["recipe"]["reported"]
+        return (f"reported {reported['metric']} {reported['value']:g}"
+                if reported["value"] is not None else f"no {reported['metric']} published")
     metrics = (config.get("pretrained") or {}).get("metrics") or {}
     parts = []
     if "auroc" in metrics:  # a detector: against its best baseline

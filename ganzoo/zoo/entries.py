@@ -17,6 +17,7 @@ from ganzoo.data.pipeline import BatchLargerThanDataError
 from ganzoo.gans import UPSCALER, get_variant
 from ganzoo.gans.adversarial import AdversarialModel
 from ganzoo.zoo import pretrained as pretrained_weights
+from ganzoo.zoo import recipes
 from ganzoo.zoo.catalog import image_shape_of, is_detector, read_entry
 from ganzoo.zoo.schema import STATED_IN_DATA, data_loader_of, validate
 
@@ -220,6 +221,8 @@ def load(name, pretrained=True, weights=None, sha256=None, cache_dir=None):
         >>> scores = ganzoo.load("ganomaly-digits").score(images)
     """
     config = get_entry(name)
+    if pretrained and weights is None and recipes.is_recipe(config):
+        raise ValueError(recipes.not_trained_message(config))  # before building it at full size
     model = build_model(config)
     if weights is not None:
         return pretrained_weights.load_weights(

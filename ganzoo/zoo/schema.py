@@ -12,6 +12,7 @@ from ganzoo.data.pipeline import RESIZE_MODES
 from ganzoo.gans import TRANSLATOR, UPSCALER, get_variant
 from ganzoo.gans.learning_rates import SCHEDULES
 from ganzoo.gans.optimizers import HOLDING_SCHEDULES
+from ganzoo.zoo import recipes
 
 NUMBER = (int, float)
 # Allowed keys of an entry, per section; None marks a free-form mapping (variant
@@ -44,6 +45,8 @@ SCHEMA = {
                    # {label: {model (the arguments changed), metrics, wall_time_s}}: the
                    # entry without what it adds, trained the same way (its card shows them)
                    "baselines": None},
+    # a paper recipe instead of pretrained weights (ganzoo.zoo.recipes checks it)
+    "recipe": None,
 }
 # An anomaly detector's entry: `ganzoo.anomaly.entries.SCHEMA` (the detector and its
 # task), plus the zoo's sections, checked here. Its weights are the detector's state.
@@ -101,6 +104,9 @@ def validate(config, source="config", base_dir=None):
             raise ValueError(f"{source}: missing required key {key!r}.")
     _check_stated_once(config, source)
     _check_keys(config, SCHEMA, source)
+    if recipes.is_recipe(config) and "pretrained" in config:
+        raise ValueError(f"{source}: a recipe ships no weights: give 'recipe' or 'pretrained', "
+                         "not both.")
     for section, keys in REQUIRED_IN.items():
         for key in keys:
             if section in config and key not in config[section]:
@@ -115,6 +121,8 @@ def validate(config, source="config", base_dir=None):
     _check_training(config["training"], source)
     _check_export(config.get("export", {}), source)
     _check_pretrained(config.get("pretrained"), source)
+    if recipes.is_recipe(config):
+        recipes.validate(config["recipe"], config, source)
     _check_tolerance(config, source)
     _check_resize(config["data"], source)
     if base_dir is not None:
