@@ -30,5 +30,5 @@ def run(args):
                      zoo.key_metrics(entry)))
     print_table(("entry", "variant", "data", "size", "pretrained", "key metrics"), rows)
     if recipes_left_out:
-        print(f"\n{recipes_left_out} paper recipes (the papers' datasets and settings, no weights "
-              "trained here) are not shown: ganzoo list --all")
+        print(f"(and {recipes_left_out} paper recipes, the papers' datasets and settings with no "
+              "weights trained here: ganzoo list --all)")
