@@ -21,7 +21,8 @@ class GanzooError(Exception):
 
 
 class DataError(GanzooError, ValueError):
-    """The training data does not fit the model, is empty, or has unreadable files."""
+    """The training data does not fit the model, is empty, has unreadable files, or cannot
+    be downloaded."""
 
 
 class RunFolderError(GanzooError, ValueError):

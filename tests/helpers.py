@@ -1,9 +1,12 @@
 """Shared test helpers: small instances of every variant, tiny datasets."""
 
+from pathlib import Path
+
 import h5py
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
 import ganzoo
 
@@ -88,3 +91,45 @@ class Crash(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if int(self.model.g_optimizer.iterations) >= self.step:
             raise KeyboardInterrupt
+
+
+# A made-up pix2pix dataset: the gray level of A (the left half) in pair i of split s.
+PIX2PIX_SPLITS = ("train", "val", "test")
+
+
+def pix2pix_level(split, index):
+    return 80 * PIX2PIX_SPLITS.index(split) + 8 * index
+
+
+def pix2pix_folder(root, count=8, half=16):
+    """A pix2pix-layout folder at `root`: train/, val/ and test/ of `count` side-by-side
+    A|B jpgs each, `half` px high and 2 `half` wide, A gray at `pix2pix_level` and B its
+    inverse (255 - A), flat so that JPEG keeps them within a level or two."""
+    for split in PIX2PIX_SPLITS:
+        (root / split).mkdir(parents=True)
+        for index in range(count):
+            pixels = np.empty((half, 2 * half, 3), np.uint8)
+            pixels[:, :half] = pix2pix_level(split, index)
+            pixels[:, half:] = 255 - pix2pix_level(split, index)
+            Image.fromarray(pixels).save(root / split / f"{index + 1}.jpg", quality=95)
+    return root
+
+
+def mock_pix2pix_download(monkeypatch, cache):
+    """Make the pix2pix downloads offline: the Keras cache is `cache`, and
+    `keras.utils.get_file` a stand-in that unpacks a made-up `pix2pix_folder` where Keras
+    3.15 unpacks an archive (`cache_dir/cache_subdir/<name>_extracted/`, which holds the
+    archive's `<name>/`). Returns the list of the calls' keyword arguments."""
+    monkeypatch.setenv("KERAS_HOME", str(cache))
+    calls = []
+
+    def get_file(**kwargs):
+        calls.append(kwargs)
+        name = kwargs["fname"].split(".")[0]
+        unpacked = Path(kwargs["cache_dir"]) / kwargs["cache_subdir"] / f"{name}_extracted"
+        if not unpacked.exists():
+            pix2pix_folder(unpacked / name)
+        return str(unpacked)
+
+    monkeypatch.setattr(keras.utils, "get_file", get_file)
+    return calls

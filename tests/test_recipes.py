@@ -3,6 +3,7 @@ parameter counts its card states against the reference implementation, trains on
 on `tfds.testing.mock_data` at a reduced size (offline), and is refused by `ganzoo.load`
 with how to train it."""
 
+import contextlib
 import copy
 
 import numpy as np
@@ -13,12 +14,13 @@ import ganzoo
 from ganzoo import zoo
 from ganzoo.nets.flops import train_step_flops
 from ganzoo.zoo import recipes
+from helpers import mock_pix2pix_download
 
 RECIPES = [name for name in zoo.list_entries() if zoo.is_recipe(zoo.read_entry(name))]
 # What the issue asks for (biggan-cifar10 comes with its variant, issue 18).
 ASKED = {"dcgan-celeba", "dcgan-mnist", "dcgan-fashion-mnist", "wgangp-cifar10",
          "cyclegan-horse2zebra", "cyclegan-monet2photo", "progan-celeba", "stylegan2-church",
-         "sngan-cifar10"}
+         "sngan-cifar10", "pix2pix-facades"}
 # Small networks for one step on mock data, per variant: only the sizes change.
 REDUCED = {"DCGAN": {"image_shape": 16, "base_filters": 8},
            "WGANGP": {"image_shape": 16, "base_filters": 8},
@@ -26,7 +28,8 @@ REDUCED = {"DCGAN": {"image_shape": 16, "base_filters": 8},
            "ProGAN": {"image_shape": 8, "channel_base": 64, "channel_max": 8, "latent_dim": 8,
                       "fade_images": 4, "stable_images": 4},
            "StyleGAN2": {"image_shape": 8, "channel_base": 64, "channel_max": 8, "latent_dim": 8,
-                         "mapping_layers": 1}}
+                         "mapping_layers": 1},
+           "Pix2Pix": {"image_shape": 16, "base_filters": 8, "depth": 2, "downsamplings": 1}}
 
 
 def trainable_parameters(model):
@@ -72,8 +75,20 @@ def test_where_ours_match_the_reference_exactly_and_where_only_the_norms_differ(
         assert trainable_parameters(model) - norm_parameters == stated[network]["reference"]
 
 
+@pytest.fixture
+def mock_data(monkeypatch, tmp_path):
+    """A recipe's data offline: a made-up archive for a pix2pix download ("facades"),
+    else `tfds.testing.mock_data`."""
+    def mock(config):
+        if config["data"]["source"] in ganzoo.data.paired.DOWNLOADS:
+            mock_pix2pix_download(monkeypatch, tmp_path)
+            return contextlib.nullcontext()
+        return tfds.testing.mock_data(num_examples=8)
+    return mock
+
+
 @pytest.mark.parametrize("name", RECIPES)
-def test_a_recipe_trains_one_step_on_mock_tfds_data_at_a_reduced_size(name):
+def test_a_recipe_trains_one_step_on_mock_tfds_data_at_a_reduced_size(name, mock_data):
     config = copy.deepcopy(zoo.get_entry(name))
     reduced = dict(REDUCED[config["variant"]])
     size = reduced.pop("image_shape")
@@ -81,7 +96,7 @@ def test_a_recipe_trains_one_step_on_mock_tfds_data_at_a_reduced_size(name):
     config["data"]["batch_size"] = 4
     gan = zoo.build_gan(config)
     gan.compile()
-    with tfds.testing.mock_data(num_examples=8):
+    with mock_data(config):
         dataset = zoo.load_dataset(config, seed=0).take(1)
         before = [np.array(w) for w in gan.trainable_weights]
         history = gan.fit(dataset, epochs=1, verbose=0)

@@ -10,7 +10,8 @@ A `source` is one of:
 
 `load_unpaired` gives unpaired two-domain (A, B) batches for CycleGAN; see `unpaired`.
 `load_paired` gives aligned (A, B) pairs for pix2pix ("digits_edges", pix2pix-layout
-folders, paired TFDS datasets); see `paired`. `load_patches` gives (low-resolution,
+folders, the pix2pix datasets "facades", "maps" and "edges2shoes" downloaded by name,
+paired TFDS datasets); see `paired`. `load_patches` gives (low-resolution,
 high-resolution) patch pairs for super-resolution ("sklearn_photos", folders of
 photos); see `patches`.
 A relative folder path is read from the current directory; `resolve_source` reads it
@@ -55,7 +56,7 @@ def _resolve(source):
             f"{source!r} is a two-domain source (unpaired images A and B, for CycleGAN); "
             "use load_unpaired() or load_unpaired_arrays() instead"
         )
-    if isinstance(source, str) and source in paired.EMBEDDED_SOURCES:
+    if isinstance(source, str) and source in (*paired.EMBEDDED_SOURCES, *paired.DOWNLOADS):
         raise ValueError(
             f"{source!r} is a paired source (aligned images A and B, for Pix2Pix); use "
             "load_paired() or load_paired_arrays() instead"
@@ -89,7 +90,7 @@ def source_kind(source):
 def resolve_source(source, base_dir):
     """`source` with a relative folder path read from `base_dir` instead of the current directory.
 
-    Named sources ("digits", "ring8", "digits2negative", "digits_edges",
+    Named sources ("digits", "ring8", "digits2negative", "digits_edges", "facades",
     "sklearn_photos", TFDS names such as "mnist" or "cycle_gan/horse2zebra") and
     absolute paths come back unchanged. A relative path
     becomes `base_dir / source` (absolute); a bare name (no "/", ".", "~") is a folder
@@ -110,7 +111,7 @@ def resolve_source(source, base_dir):
         raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
     text = os.fspath(source)
     if text in ("digits", stacked.NAME, *mixtures.MIXTURES, *unpaired.EMBEDDED_SOURCES,
-                *paired.EMBEDDED_SOURCES, patches.SKLEARN_PHOTOS):
+                *paired.EMBEDDED_SOURCES, *paired.DOWNLOADS, patches.SKLEARN_PHOTOS):
         return source
     path = Path(text).expanduser()
     if path.is_absolute():

@@ -7,10 +7,13 @@ A paired `source` is one of:
   of images that each hold one pair side by side, A on the left half and B on the
   right (facades, maps, cityscapes, edges2shoes ... as their authors distribute them;
   unpack the archive and pass its folder);
+- "facades", "maps", "edges2shoes": the pix2pix authors' archives of such folders,
+  downloaded once into the Keras cache (see `paired_downloads`); facades hold
+  photo|labels, so the paper's labels -> photo is `direction="b2a"`;
 - a TFDS dataset with two aligned image features: "cityscapes" (segmentation labels
   -> photos; a manual download), "scene_parse150" (ADE20K annotations -> photos), or
   any other with `features=(a_feature, b_feature)`. pix2pix's own datasets (facades,
-  maps, edges2shoes) are not in the TFDS catalog: use their folders.
+  maps, edges2shoes) are not in the TFDS catalog: use their names above or folders.
 
 A pair stays one element from the file (or example) to the batch: it is decoded,
 resized, jittered and shuffled as one, so A and B never part.
@@ -22,10 +25,12 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ganzoo.data import (digits_edges, digits_pair, folder, mixtures, patches, pipeline, stacked,
-                         tfds_source)
+from ganzoo.data import (digits_edges, digits_pair, folder, mixtures, paired_downloads, patches,
+                         pipeline, stacked, tfds_source)
 
 EMBEDDED_SOURCES = (digits_edges.NAME,)
+# named downloads: the pix2pix authors' archives of pix2pix-layout folders
+DOWNLOADS = tuple(paired_downloads.DOWNLOADS)
 FOLDER_SPLITS = ("train", "val", "test")
 DIRECTIONS = ("a2b", "b2a")
 # TFDS datasets whose examples hold an aligned pair: dataset -> (A feature, B feature)
@@ -44,17 +49,23 @@ _SHUFFLE_BUDGET_BYTES = 1 << 30
 PAIRED_HELP = (
     f"a paired source holds aligned (A, B) images: {digits_edges.NAME!r}, a folder with "
     "train/ (val/, test/) subfolders of side-by-side A|B images (the pix2pix datasets' "
-    f"layout), or a TFDS dataset with two image features ({', '.join(map(repr, TFDS_PAIRS))}, "
-    "or any with features=(a_feature, b_feature))"
+    "layout), a pix2pix dataset downloaded by name "
+    f"({', '.join(map(repr, DOWNLOADS))}), or a TFDS dataset with two image features "
+    f"({', '.join(map(repr, TFDS_PAIRS))}, or any with features=(a_feature, b_feature))"
 )
 
 
 def _resolve(source, features):
-    """Return ("digits_edges" | "folder" | "tfds", where), or raise ValueError."""
+    """Return ("digits_edges" | "download" | "folder" | "tfds", where), or raise ValueError.
+
+    A name is a name: "facades" downloads even where a folder of that name sits in the
+    current directory (pass "./facades" for the folder)."""
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
     if isinstance(source, str) and source in EMBEDDED_SOURCES:
         return source, source
+    if isinstance(source, str) and source in DOWNLOADS:
+        return "download", source
     if isinstance(source, str) and source in _OTHER_LOADERS:
         raise ValueError(f"{source!r} is not a paired source: use "
                          f"ganzoo.data.{_OTHER_LOADERS[source]}() for it; {PAIRED_HELP}")
@@ -213,7 +224,9 @@ def _source(kind, where, split, image_size, channels, features, data_dir, shuffl
             resize, bad_files):
     if kind == digits_edges.NAME:
         return _embedded_source(split, image_size, channels)
-    if kind == "folder":
+    if kind == "download":
+        where = paired_downloads.download(where, data_dir)
+    if kind in ("folder", "download"):
         return _folder_source(where, split, image_size, channels, resize, bad_files)
     return _tfds_source(where, split, image_size, channels, features, data_dir, shuffle, seed,
                         resize)
@@ -222,9 +235,9 @@ def _source(kind, where, split, image_size, channels, features, data_dir, shuffl
 def _check_arguments(kind, features, data_dir, bad_files):
     if features is not None and kind != "tfds":
         raise ValueError("features applies to TFDS datasets only.")
-    if data_dir is not None and kind != "tfds":
-        raise ValueError("data_dir applies to TFDS datasets only.")
-    if bad_files != "error" and kind != "folder":
+    if data_dir is not None and kind not in ("tfds", "download"):
+        raise ValueError("data_dir applies to TFDS datasets and the pix2pix downloads only.")
+    if bad_files != "error" and kind not in ("folder", "download"):
         raise ValueError("bad_files applies to folders of images only.")
 
 
@@ -241,13 +254,14 @@ def load_paired(source, image_size=None, batch_size=1, *, split="train", channel
     the other way round). Shuffling moves whole pairs.
 
     Args:
-        source: "digits_edges", a pix2pix-layout folder or a TFDS dataset (see the
-            module docstring).
+        source: "digits_edges", a pix2pix-layout folder, a pix2pix dataset's name
+            ("facades", "maps", "edges2shoes": downloaded once) or a TFDS dataset (see
+            the module docstring).
         image_size: output side length; None keeps the native size (8 for digits_edges;
             a folder's halves, or a TFDS dataset's images, must be one square size).
         batch_size: pairs per batch (1 in the paper for facades; up to 10 elsewhere).
         split: "train" or "test" for digits_edges; "train", "val" or "test" for a
-            folder (whichever subfolders it has); any TFDS split.
+            folder or download (whichever subfolders it has); any TFDS split.
         channels: 1 or 3 for both sides; None keeps each side's own (a folder's halves
             share their file's; a TFDS label map may have 1 where its photo has 3).
         shuffle: shuffle the pairs, with a new order every epoch.
@@ -258,7 +272,8 @@ def load_paired(source, image_size=None, batch_size=1, *, split="train", channel
             back, random mirroring), the same for A and B; off by default.
         drop_remainder: drop the last partial batch.
         features: for a TFDS dataset, the names of its A and B image features.
-        data_dir: TFDS data directory (TFDS sources only).
+        data_dir: TFDS data directory for a TFDS source; for a download, the cache
+            folder in place of `~/.keras` (the archive goes to `data_dir/datasets/`).
         resize: how non-square images become square: "crop" (the centre square,
             default), "pad" (black borders) or "stretch"; the same for A and B.
         bad_files: for folders, "error" (default) or "skip" undecodable files.
@@ -266,6 +281,7 @@ def load_paired(source, image_size=None, batch_size=1, *, split="train", channel
     Example:
         >>> pairs = ganzoo.data.load_paired("digits_edges", 32, batch_size=8, seed=0)
         >>> edges, digits = next(iter(pairs))
+        >>> labels, photos = next(iter(ganzoo.data.load_paired("facades", direction="b2a")))
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
@@ -286,16 +302,17 @@ def load_paired(source, image_size=None, batch_size=1, *, split="train", channel
 
 
 def load_paired_arrays(source, image_size=None, *, split="train", channels=None,
-                       direction="a2b", resize="crop", bad_files="error"):
+                       direction="a2b", resize="crop", bad_files="error", data_dir=None):
     """Return a whole in-memory paired source as aligned `(images_a, images_b)`.
 
     Float32 arrays (N, H, W, C) in [-1, 1], in a fixed order (a folder's sorted file
-    names). Only for "digits_edges" and folders; TFDS datasets can be too big for
-    memory, use `load_paired`.
+    names). Only for "digits_edges", folders and the pix2pix downloads; TFDS datasets
+    can be too big for memory, use `load_paired`.
 
     Args:
-        source: "digits_edges" or a pix2pix-layout folder.
-        image_size, split, channels, direction, resize, bad_files: as for `load_paired`.
+        source: "digits_edges", a pix2pix-layout folder or a pix2pix dataset's name.
+        image_size, split, channels, direction, resize, bad_files, data_dir: as for
+            `load_paired`.
     """
     image_size = pipeline.check_image_size(image_size)
     channels = pipeline.check_channels(channels)
@@ -304,11 +321,11 @@ def load_paired_arrays(source, image_size=None, *, split="train", channels=None,
     kind, where = _resolve(source, None)
     if kind == "tfds":
         raise ValueError("load_paired_arrays only supports in-memory sources "
-                         f"({digits_edges.NAME!r} or a folder), not the TFDS dataset "
-                         f"{source!r}; use load_paired() to stream it")
-    _check_arguments(kind, None, None, bad_files)
-    src = _source(kind, where, split, image_size, channels, None, None, False, None, resize,
-                  bad_files)
+                         f"({digits_edges.NAME!r}, a folder or a download), not the TFDS "
+                         f"dataset {source!r}; use load_paired() to stream it")
+    _check_arguments(kind, None, data_dir, bad_files)
+    src = _source(kind, where, split, image_size, channels, None, data_dir, False, None,
+                  resize, bad_files)
     dataset = src.dataset if src.prepare is None else src.dataset.map(src.prepare)
     images_a, images_b = (array.numpy() for array in
                           dataset.batch(src.num_examples).get_single_element())
