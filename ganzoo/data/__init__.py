@@ -13,7 +13,7 @@ A `source` is one of:
 folders, the pix2pix datasets "facades", "maps" and "edges2shoes" downloaded by name,
 paired TFDS datasets); see `paired`. `load_patches` gives (low-resolution,
 high-resolution) patch pairs for super-resolution ("sklearn_photos", folders of
-photos); see `patches`.
+photos, TFDS datasets of photos such as "div2k/bicubic_x4"); see `patches`.
 A relative folder path is read from the current directory; `resolve_source` reads it
 from another one (a zoo config's folder).
 

@@ -78,7 +78,7 @@ def _resolve(source, features):
     if path.exists():
         raise ValueError(f"{str(source)!r} is a file, not a folder; {PAIRED_HELP}")
     if isinstance(source, str) and tfds_source.looks_like_tfds_name(source):
-        if features is None and _tfds_dataset(source) not in TFDS_PAIRS:
+        if features is None and tfds_source.dataset_name(source) not in TFDS_PAIRS:
             raise ValueError(f"TFDS dataset {source!r} is not one ganzoo knows to hold pairs "
                              f"({', '.join(TFDS_PAIRS)}); name its two image features with "
                              f"features=(a_feature, b_feature), or use another source: "
@@ -87,11 +87,6 @@ def _resolve(source, features):
     if isinstance(source, os.PathLike) or any(sep in source for sep in "/\\~."):
         raise ValueError(f"no such folder: {str(source)!r}")
     raise ValueError(f"{source!r} is not a paired source; {PAIRED_HELP}")
-
-
-def _tfds_dataset(name):
-    # the dataset part, without "/config" or ":version"
-    return name.split("/")[0].split(":")[0]
 
 
 def _check_direction(direction):
@@ -157,7 +152,7 @@ def _folder_source(root, split, image_size, channels, resize, bad_files):
 
 def _tfds_source(name, split, image_size, channels, features, data_dir, shuffle, seed,
                  resize):
-    feature_a, feature_b = features or TFDS_PAIRS[_tfds_dataset(name)]
+    feature_a, feature_b = features or TFDS_PAIRS[tfds_source.dataset_name(name)]
     dataset, info = tfds_source._load(name, split, data_dir, shuffle, seed)
     shapes = []
     for feature in (feature_a, feature_b):

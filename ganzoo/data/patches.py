@@ -5,12 +5,19 @@ A `source` of photos is one of:
   (`sklearn.datasets.load_sample_images`), an offline train/test pair: split
   "train" is `TRAIN_PHOTO` (china.jpg, a temple among trees), split "test" the
   held-out `TEST_PHOTO` (flower.jpg); both 640x427;
-- a folder of photos (every image in it, found recursively; e.g. DIV2K's HR images).
+- a folder of photos (every image in it, found recursively; e.g. DIV2K's HR images);
+- a TFDS dataset with an image feature, streamed (`tfds.load` downloads and prepares
+  it on first use): "div2k/bicubic_x4" (DIV2K's 800 train and 100 validation 2K
+  photos, feature "hr"), or any other; the photos are its feature `TFDS_PHOTOS`
+  names, "image" for datasets not listed, or `feature=`.
 
 The low-resolution image is always made from the high-resolution one, never loaded:
 bicubic downscaling by `scale` with antialiasing (`tf.image.resize(..., "bicubic",
 antialias=True)`: the bicubic kernel widened by the factor, as MATLAB's `imresize`
-makes the SR literature's test sets; no rounding to 8 bits in between).
+makes the SR literature's test sets; no rounding to 8 bits in between). DIV2K's own
+low-resolution images (its "lr" feature, MATLAB's bicubic rounded to 8 bits) are not
+used: one definition of the low-resolution image for every source, so a model trained
+on DIV2K is measured as one trained on a folder or on "sklearn_photos".
 """
 
 import os
@@ -20,18 +27,22 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from ganzoo.data import folder, pipeline
+from ganzoo.data import folder, pipeline, tfds_source
 
 SKLEARN_PHOTOS = "sklearn_photos"
 # The two photos scikit-learn ships: one to train on, one held out.
 TRAIN_PHOTO, TEST_PHOTO = "china.jpg", "flower.jpg"
 SKLEARN_SPLITS = {"train": TRAIN_PHOTO, "test": TEST_PHOTO}
 FOLDER_SPLITS = ("train", "all")
+# TFDS datasets whose photos are not in the feature "image": dataset -> image feature.
+TFDS_PHOTOS = {"div2k": "hr"}
+TFDS_PHOTO_FEATURE = "image"
 # Patches held by the shuffle buffer at most (uint8, so 96x96 patches take ~110 MB).
 MAX_SHUFFLE_PATCHES = 4096
 
 PHOTOS_HELP = (f"a source of photos is {SKLEARN_PHOTOS!r} (split 'train': {TRAIN_PHOTO}, split "
-               f"'test': {TEST_PHOTO}) or a folder of images")
+               f"'test': {TEST_PHOTO}), a folder of images or a TFDS dataset with an image "
+               "feature (e.g. 'div2k/bicubic_x4')")
 
 
 def check_scale(scale):
@@ -83,16 +94,41 @@ def sklearn_photo(split):
     return load_sample_image(SKLEARN_SPLITS[split])
 
 
-def _photo_files(source, split, bad_files):
-    """('sklearn' | 'folder', [(name, uint8 array or path)], [(height, width)])."""
+def held_out_split(source):
+    """The split of a source of photos that training on its "train" split leaves unseen:
+    "test" for "sklearn_photos" (flower.jpg), "validation" for a TFDS dataset (DIV2K's
+    100 photos), "all" for a folder (it has no splits: pass one the model did not train
+    on)."""
+    return {"sklearn": "test", "folder": "all", "tfds": "validation"}[_resolve(source)[0]]
+
+
+def _resolve(source):
+    """('sklearn' | 'folder' | 'tfds', source or its folder's Path); a ValueError for others."""
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a str or os.PathLike, got {type(source).__name__}")
     if source == SKLEARN_PHOTOS:
-        photo = sklearn_photo(split)
-        return "sklearn", [(SKLEARN_SPLITS[split], photo)], [photo.shape[:2]]
+        return "sklearn", source
     path = Path(source).expanduser()
-    if not path.is_dir():
-        raise ValueError(f"{str(source)!r} is not an existing folder; {PHOTOS_HELP}")
+    if path.is_dir():
+        return "folder", path
+    if isinstance(source, str) and not path.exists() and tfds_source.looks_like_tfds_name(source):
+        return "tfds", source
+    raise ValueError(f"{str(source)!r} is not an existing folder nor a TFDS dataset name; "
+                     f"{PHOTOS_HELP}")
+
+
+def _check_arguments(kind, feature, data_dir, bad_files):
+    if kind != "tfds" and (feature is not None or data_dir is not None):
+        raise ValueError("feature and data_dir apply to TFDS datasets only.")
+    if kind == "tfds" and bad_files != "error":
+        raise ValueError("bad_files applies to folders of photos only.")
+
+
+def _photo_files(kind, path, split, bad_files):
+    """([(name, uint8 array or path)], [(height, width)]) of "sklearn_photos" or a folder."""
+    if kind == "sklearn":
+        photo = sklearn_photo(split)
+        return [(SKLEARN_SPLITS[split], photo)], [photo.shape[:2]]
     if split not in FOLDER_SPLITS:
         raise ValueError(f"unknown split {split!r} for a folder; folders have no splits, use "
                          "'train' or 'all' (and another folder for held-out photos)")
@@ -101,7 +137,65 @@ def _photo_files(source, split, bad_files):
     for file in paths:
         with Image.open(file) as image:  # reads the header only
             sizes.append((image.height, image.width))
-    return "folder", [(file, file) for file in paths], sizes
+    return [(file, file) for file in paths], sizes
+
+
+def _decode(path):
+    return tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+
+
+def _listed_photos(kind, source, split, bad_files, shuffle, seed, patch_size):
+    """(dataset of the uint8 RGB photos of "sklearn_photos" or a folder, their number),
+    refusing photos smaller than the patches."""
+    photos, sizes = _photo_files(kind, source, split, bad_files)
+    for (name, _), (height, width) in zip(photos, sizes):
+        if min(height, width) < patch_size:
+            raise ValueError(f"photo {name} is {width}x{height}, smaller than the patch size "
+                             f"{patch_size}: use a smaller patch_size or leave the photo out")
+    if kind == "sklearn":
+        return tf.data.Dataset.from_tensors(photos[0][1]), 1
+    images = tf.data.Dataset.from_tensor_slices([path for path, _ in photos])
+    if shuffle:
+        images = images.shuffle(len(photos), seed=seed, reshuffle_each_iteration=True)
+    return images.map(_decode, num_parallel_calls=tf.data.AUTOTUNE), len(photos)
+
+
+def _tfds_photos(name, split, feature, data_dir, shuffle, seed):
+    """(dataset of a TFDS split's uint8 RGB photos, their number, (height, width) or
+    None where they vary, how messages name the split)."""
+    feature = feature or TFDS_PHOTOS.get(tfds_source.dataset_name(name), TFDS_PHOTO_FEATURE)
+    photos, count, sizes = tfds_source.photos(name, split, feature, data_dir, shuffle, seed)
+    return photos, count, sizes, f"TFDS dataset {name!r} split {split!r}"
+
+
+def _large_enough(photos, count, sizes, patch_size, described):
+    """`count` photos from the repeated stream `photos` whose sides are all at least
+    `patch_size`: a smaller photo is skipped and the next pass fills its place, so an
+    epoch keeps its length. Photos of one declared size too small are refused at once;
+    a stream with none large enough stops with an error instead of searching forever."""
+    if count is None:
+        raise ValueError(f"cannot count the photos of {described}: its info has no size for "
+                         "the split and the dataset no known cardinality")
+    if min((side for side in sizes if side is not None), default=patch_size) < patch_size:
+        size = "x".join("?" if side is None else str(side) for side in reversed(sizes))
+        raise ValueError(f"the photos of {described} are {size}, smaller than the patch size "
+                         f"{patch_size}: use a smaller patch_size")
+    if None not in sizes:
+        return photos
+    limit = tf.constant(2 * count, tf.int64)  # two passes: at least one full pass among them
+
+    def check(skipped, photo):
+        usable = tf.reduce_min(tf.shape(photo)[:2]) >= patch_size
+        skipped = tf.where(usable, tf.constant(0, tf.int64), skipped + 1)
+        found = tf.debugging.assert_less(
+            skipped, limit, message=f"no photo of {described} is {patch_size}x{patch_size} or "
+                                    "larger: use a smaller patch_size")
+        with tf.control_dependencies([found]):
+            return skipped, (photo, tf.identity(usable))
+
+    checked = photos.repeat().scan(tf.constant(0, tf.int64), check)
+    kept = checked.filter(lambda photo, usable: usable)
+    return kept.map(lambda photo, _: photo).take(count)
 
 
 def _to_float(images, channels):
@@ -112,7 +206,7 @@ def _to_float(images, channels):
 
 def load_patches(source, patch_size, scale, batch_size=16, *, split="train", channels=3,
                  shuffle=True, seed=None, patches_per_image=64, flips=True,
-                 drop_remainder=True, bad_files="error"):
+                 drop_remainder=True, bad_files="error", feature=None, data_dir=None):
     """Return a prefetched dataset of `(low_resolution, high_resolution)` patch batches.
 
     Every epoch cuts `patches_per_image` random `patch_size` squares from each photo
@@ -120,16 +214,22 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
     1/2 each (`flips`), and makes its low-resolution twin by bicubic downscaling
     (antialiased; see the module docstring). Float32 in [-1, 1]:
     `(batch, patch_size / scale, ..., channels)` and `(batch, patch_size, ...,
-    channels)`. The dataset's `cardinality()` is the number of batches per epoch.
+    channels)`. The dataset's `cardinality()` is the number of batches per epoch:
+    photos x `patches_per_image` / `batch_size`, the photos of a TFDS split counted by
+    its info. A TFDS split is streamed, one photo decoded at a time; photos with a side
+    shorter than `patch_size` are skipped there (the next photos fill their place),
+    while a folder's or a TFDS feature's declared size that small is an error.
 
     Args:
-        source: "sklearn_photos" or a folder of photos (see the module docstring).
+        source: "sklearn_photos", a folder of photos or a TFDS dataset such as
+            "div2k/bicubic_x4" (see the module docstring).
         patch_size: side of the high-resolution patches (96 in SRGAN), a multiple of
             `scale`, at most the smallest photo's side.
         scale: the downscaling factor (4 in SRGAN).
         batch_size: patches per batch (16 in SRGAN).
         split: "train" (china.jpg) or "test" (flower.jpg, held out) for
-            "sklearn_photos"; "train" or "all" (both: every image) for a folder.
+            "sklearn_photos"; "train" or "all" (both: every image) for a folder; a TFDS
+            split for a TFDS dataset ("train", "validation" for DIV2K).
         channels: 3 (default) or 1 (gray).
         shuffle: shuffle the photos and the patches every epoch.
         seed: seed of the crops, flips and shuffles (None: different every run).
@@ -137,10 +237,14 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
         flips: random left-right and up-down flips.
         drop_remainder: drop the last partial batch.
         bad_files: for folders, "error" (default) or "skip" undecodable files.
+        feature: for a TFDS dataset, its image feature; default `TFDS_PHOTOS`' entry
+            ("hr" for DIV2K), else "image".
+        data_dir: TFDS data directory (TFDS datasets only), e.g. prepared data offline.
 
     Example:
         >>> pairs = ganzoo.data.load_patches("sklearn_photos", 96, 4, batch_size=16, seed=0)
         >>> low, high = next(iter(pairs))        # (16, 24, 24, 3), (16, 96, 96, 3)
+        >>> div2k = ganzoo.data.load_patches("div2k/bicubic_x4", 96, 4, patches_per_image=100)
     """
     scale = check_scale(scale)
     channels = pipeline.check_channels(channels) or 3
@@ -150,25 +254,19 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
                          f"{patch_size!r}")
     if not pipeline._is_int(patches_per_image) or patches_per_image < 1:
         raise ValueError(f"patches_per_image must be a positive int; got {patches_per_image!r}")
-    kind, photos, sizes = _photo_files(source, split, bad_files)
-    for (name, _), (height, width) in zip(photos, sizes):
-        if min(height, width) < patch_size:
-            raise ValueError(f"photo {name} is {width}x{height}, smaller than the patch size "
-                             f"{patch_size}: use a smaller patch_size or leave the photo out")
-    total = len(photos) * patches_per_image
+    kind, where = _resolve(source)
+    _check_arguments(kind, feature, data_dir, bad_files)
+    if kind == "tfds":
+        images, count, sizes, described = _tfds_photos(where, split, feature, data_dir, shuffle,
+                                                       seed)
+        images = _large_enough(images, count, sizes, patch_size, described)
+    else:
+        images, count = _listed_photos(kind, where, split, bad_files, shuffle, seed, patch_size)
+    total = count * patches_per_image
     if drop_remainder and total < batch_size:
         raise pipeline.BatchLargerThanDataError(
-            f"{len(photos)} photo(s) x {patches_per_image} patches", total, batch_size)
+            f"{count} photo(s) x {patches_per_image} patches", total, batch_size)
 
-    if kind == "sklearn":
-        images = tf.data.Dataset.from_tensors(photos[0][1])
-    else:
-        images = tf.data.Dataset.from_tensor_slices([path for path, _ in photos])
-        if shuffle:
-            images = images.shuffle(len(photos), seed=seed, reshuffle_each_iteration=True)
-        images = images.map(lambda path: tf.io.decode_image(tf.io.read_file(path), channels=3,
-                                                            expand_animations=False),
-                            num_parallel_calls=tf.data.AUTOTUNE)
     draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
     shape = (patch_size, patch_size, 3)
 
@@ -203,33 +301,47 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
-def load_sr_images(source, scale, *, split="test", channels=3, bad_files="error"):
+def load_sr_images(source, scale, *, split="test", channels=3, bad_files="error",
+                   num_photos=None, feature=None, data_dir=None):
     """Whole photos as `[(low_resolution, high_resolution), ...]` for evaluation.
 
     Each high-resolution photo is cropped at the bottom and right to a multiple of
     `scale` (`modcrop`) and bicubically downscaled with antialiasing, as `load_patches`
     makes its pairs. Float32 (H, W, C) arrays in [-1, 1]; photos differ in size, so a
-    list, in the order of their (sorted) file names.
+    list, in the order of their (sorted) file names, or a TFDS split's stored order.
+    All in memory: DIV2K's 100 validation photos take about 3.4 GB; `num_photos` or a
+    TFDS slice ("validation[:20]") takes fewer.
 
     Args:
-        source: "sklearn_photos" (split "test": the held-out flower.jpg) or a folder.
+        source: "sklearn_photos" (split "test": the held-out flower.jpg), a folder or
+            a TFDS dataset (split "validation" for DIV2K).
         scale: the downscaling factor.
         split: as for `load_patches`.
         channels: 3 (default) or 1.
         bad_files: for folders, "error" or "skip".
+        num_photos: only the first this many photos (None: all).
+        feature, data_dir: for a TFDS dataset, as for `load_patches`.
     """
     scale = check_scale(scale)
     channels = pipeline.check_channels(channels) or 3
-    kind, photos, sizes = _photo_files(source, split, bad_files)
-    for (name, _), (height, width) in zip(photos, sizes):
+    if num_photos is not None and (not pipeline._is_int(num_photos) or num_photos < 1):
+        raise ValueError(f"num_photos must be a positive int or None; got {num_photos!r}")
+    kind, where = _resolve(source)
+    _check_arguments(kind, feature, data_dir, bad_files)
+    if kind == "tfds":
+        images, _, _, described = _tfds_photos(where, split, feature, data_dir, False, None)
+        images = images.take(-1 if num_photos is None else num_photos)
+        photos = ((f"{index + 1} of {described}", photo) for index, photo in enumerate(images))
+    else:
+        photos = _photo_files(kind, where, split, bad_files)[0][:num_photos]
+    pairs = []
+    for name, photo in photos:
+        if kind == "folder":
+            photo = _decode(photo)
+        height, width = photo.shape[:2]
         if min(height, width) < scale:
             raise ValueError(f"photo {name} is {width}x{height}, smaller than the scale {scale}: "
                              "it has no low-resolution version; leave it out")
-    pairs = []
-    for _, photo in photos:
-        if kind == "folder":
-            photo = tf.io.decode_image(tf.io.read_file(photo), channels=3,
-                                       expand_animations=False)
         high = modcrop(_to_float(tf.convert_to_tensor(photo), channels).numpy(), scale)
         pairs.append((bicubic_downscale(high, scale).numpy(), high))
     return pairs

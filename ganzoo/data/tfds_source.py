@@ -37,6 +37,11 @@ def looks_like_tfds_name(name):
     return name.split("/")[0] in _tfds().list_builders(with_community_datasets=False)
 
 
+def dataset_name(name):
+    """The dataset part of a TFDS name, without "/config" or ":version"."""
+    return name.split("/")[0].split(":")[0]
+
+
 def _load(name, split, data_dir, shuffle, seed):
     tfds = _tfds()
     from tensorflow_datasets.core.registered import DatasetNotFoundError
@@ -134,3 +139,28 @@ def tfds_source(name, split, image_size, channels, with_labels, data_dir, shuffl
         prepare=prepare,
         max_shuffle_buffer=max_buffer,
     )
+
+
+def photos(name, split, feature, data_dir, shuffle, seed):
+    """One split of a TFDS dataset's image feature: photos at their own sizes, unresized.
+
+    Returns `(dataset of uint8 RGB images (H, W, 3), their number or None, (height,
+    width))`, the sizes as the feature declares them (None where they vary).
+
+    Args:
+        name: TFDS name, e.g. "div2k/bicubic_x4".
+        split: TFDS split, e.g. "train", "validation".
+        feature: the name of the image feature, e.g. "hr" (DIV2K) or "image".
+        data_dir, shuffle, seed: as for `tfds_source`.
+    """
+    dataset, info = _load(name, split, data_dir, shuffle, seed)
+    features, image_type = info.features, _tfds().features.Image
+    if feature not in features or not isinstance(features[feature], image_type):
+        images = sorted(key for key in features if isinstance(features[key], image_type))
+        raise ValueError(f"TFDS dataset {name!r} has no image feature {feature!r} (its image "
+                         f"features: {images}); pass feature= one of them")
+    height, width, _ = features[feature].shape
+    count = _count(info, split, dataset)
+    dataset = dataset.map(lambda example: pipeline.convert_channels(example[feature], 3),
+                          num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset, count, (height, width)

@@ -6,13 +6,14 @@ antialiasing (as the training patches are made, `ganzoo.data.patches.load_sr_ima
 upscaled by the model and by bicubic interpolation, and both are compared with the
 photo by `ganzoo.metrics.super_resolution` (luminance, `scale` border pixels cropped,
 as the SR literature measures). "sklearn_photos" is measured on its held-out photo
-(flower.jpg); a folder on every photo in it (pass a folder of photos the model did not
-train on).
+(flower.jpg); a TFDS dataset on its validation split (DIV2K's 100 photos); a folder on
+every photo in it (pass a folder of photos the model did not train on).
 """
 
 import numpy as np
 
-from ganzoo.data.patches import SKLEARN_PHOTOS, TEST_PHOTO, bicubic_upscale, load_sr_images
+from ganzoo.data.patches import (SKLEARN_PHOTOS, TEST_PHOTO, bicubic_upscale, held_out_split,
+                                 load_sr_images)
 from ganzoo.metrics.report_table import format_cells, protocol_lines  # noqa: F401 (the table's)
 from ganzoo.metrics.super_resolution import sr_report
 
@@ -31,11 +32,12 @@ def super_resolution_report(model, source, name="model"):
     Args:
         model: a trained `ganzoo.SRResNet` or `ganzoo.SRGAN` (anything with `scale`,
             `channels` and `upscale(image)`).
-        source: "sklearn_photos" (its held-out flower.jpg) or a folder of photos.
+        source: "sklearn_photos" (its held-out flower.jpg), a TFDS dataset (its
+            validation split) or a folder of photos.
         name: the model's row name.
     """
     scale = model.scale
-    split = "test" if source == SKLEARN_PHOTOS else "all"
+    split = held_out_split(source)
     pairs = load_sr_images(source, scale, split=split, channels=model.channels)
     measured = {"model": [], "bicubic": []}
     for low, high in pairs:  # photos differ in size: one at a time
@@ -45,8 +47,10 @@ def super_resolution_report(model, source, name="model"):
     means = {row: {key: float(np.mean([photo[key] for photo in photos])) for key in photos[0]}
              for row, photos in measured.items()}
     means["model"]["psnr_over_bicubic"] = means["model"]["psnr"] - means["bicubic"]["psnr"]
-    photos = (f"{SKLEARN_PHOTOS} split test ({TEST_PHOTO}, held out)" if split == "test"
-              else f"every photo in {source} (held out only if the model did not train on it)")
+    photos = {"test": f"{SKLEARN_PHOTOS} split test ({TEST_PHOTO}, held out)",
+              "validation": f"TFDS dataset {source} split validation (held out)",
+              "all": f"every photo in {source} (held out only if the model did not train on "
+                     "it)"}[split]
     protocol = {"data": photos, "num_photos": len(pairs), "scale": scale,
                 "inputs": f"each photo cropped to a multiple of {scale}, downscaled x{scale} "
                           "bicubically with antialiasing",

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from ganzoo import data
-from ganzoo.data.patches import SKLEARN_PHOTOS, bicubic_downscale, load_sr_images
+from ganzoo.data.patches import bicubic_downscale, held_out_split, load_sr_images
 from ganzoo.data.pipeline import BatchLargerThanDataError
 from ganzoo.gans import UPSCALER, get_variant
 from ganzoo.gans.adversarial import AdversarialModel
@@ -147,9 +147,10 @@ def held_out_examples(config, num=PICTURE_EXAMPLES):
 
     - translator (CycleGAN): test images of each domain, `(images_a, images_b)`;
     - Pix2Pix: aligned test (else val) pairs `(inputs, targets)`;
-    - upscaler: `(low_resolution, high_resolution)` crops of the held-out photo
-      ("sklearn_photos": flower.jpg), `patch_size` square, at fixed places; a folder
-      of photos has no held-out split: crops of its first photos.
+    - upscaler: `(low_resolution, high_resolution)` crops of the held-out photos
+      (`held_out_split`: "sklearn_photos"' flower.jpg, a TFDS dataset's first
+      validation photos), `patch_size` square, at fixed places; a folder of photos has
+      no held-out split: crops of its first photos.
 
     Streamed sources (TFDS) and folders without a test split give the first training
     examples instead (unshuffled).
@@ -181,8 +182,8 @@ def held_out_examples(config, num=PICTURE_EXAMPLES):
 def _held_out_crops(config, num):
     section, channels = config["data"], data_arguments(config)["channels"]
     source, scale, patch = section["source"], section["scale"], section["patch_size"]
-    split = "test" if source == SKLEARN_PHOTOS else "all"
-    photos = [high for _, high in load_sr_images(source, scale, split=split, channels=channels,
+    photos = [high for _, high in load_sr_images(source, scale, split=held_out_split(source),
+                                                 channels=channels, num_photos=num,
                                                  bad_files=section.get("bad_files", "error"))]
     # crop i from photo i (in turn), at place i of a 2-row grid over the photo
     columns = -(-num // 2)

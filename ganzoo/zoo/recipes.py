@@ -38,6 +38,9 @@ def validate(recipe, config, source):
         if counts["reference"] != counts["ours"] and not counts.get("why"):
             raise ValueError(f"{where}: parameters: {network}: ours ({counts['ours']}) differs "
                              f"from the reference ({counts['reference']}): say why.")
+    if "patch_size" in config["data"] and "patches_per_image" not in config["data"]:
+        raise ValueError(f"{where}: a super-resolution recipe states data: patches_per_image, "
+                         "the patches cut from each of its train_examples photos per epoch.")
     if recipe["train_examples"] < config["data"]["batch_size"]:
         raise ValueError(f"{where}: train_examples ({recipe['train_examples']}) is less than "
                          f"one batch ({config['data']['batch_size']}).")
@@ -56,10 +59,17 @@ def _check_mapping(mapping, keys, required, where):
         raise ValueError(f"{where}: missing required keys {missing}.")
 
 
+def epoch_examples(config):
+    """Examples in one epoch: the training split's, times the patches cut from each
+    photo for a super-resolution recipe (`load_patches`)."""
+    return config["recipe"]["train_examples"] * config["data"].get("patches_per_image", 1)
+
+
 def generator_steps(config):
     """Generator steps of the recipe's schedule: epochs of its training split, in whole
-    batches (a CycleGAN's epoch is its domain A's batches)."""
-    batches = config["recipe"]["train_examples"] // config["data"]["batch_size"]
+    batches (a CycleGAN's epoch is its domain A's batches; a super-resolution recipe's
+    is `patches_per_image` patches of each photo)."""
+    batches = epoch_examples(config) // config["data"]["batch_size"]
     return config["training"]["epochs"] * config["training"].get("steps_per_epoch", batches)
 
 
@@ -92,6 +102,14 @@ def not_trained_message(config):
             "pass pretrained=False for an untrained model of the recipe's size.")
 
 
+def _epoch_text(config):
+    examples = config["recipe"]["train_examples"]
+    if "patches_per_image" in config["data"]:
+        return (f"{config['data']['patches_per_image']:,} patches from each of {examples:,} "
+                "training photos")
+    return f"{examples:,} training examples"
+
+
 def card_lines(config):
     """The recipe part of a card: what to reproduce, with what, and how long it takes."""
     recipe = config["recipe"]
@@ -103,8 +121,8 @@ def card_lines(config):
              f"- Reported: {value} ({reported['source']})",
              f"- Hardware: {recipe['hardware']}",
              f"- Length: {generator_steps(config):,} generator steps "
-             f"({config['training']['epochs']} epochs of {recipe['train_examples']:,} training "
-             f"examples in batches of {config['data']['batch_size']})"]
+             f"({config['training']['epochs']} epochs of {_epoch_text(config)} in batches of "
+             f"{config['data']['batch_size']})"]
     hours = estimated_hours(config)
     if hours is not None:
         lines.append(f"- Estimated wall time: {gpu_time(hours)} "
