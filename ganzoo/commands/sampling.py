@@ -21,6 +21,18 @@ def add_to(add_command):
     sample.add_argument("--interpolate", metavar="SEED_A,SEED_B",
                         help="instead: a strip of --num images from seed A's latent to seed "
                              "B's (spherical interpolation)")
+    sample.add_argument("--truncation", type=float, metavar="PSI",
+                        help="pull every w towards the average w by PSI (0.7: less variety, "
+                             "cleaner samples; 0: the average image): models with a "
+                             "truncation trick (StyleGAN2)")
+    sample.add_argument("--mix", metavar="SOURCES:DESTINATIONS",
+                        help="instead: a style-mixing grid, e.g. 1,2,3:4,5: each destination "
+                             "seed's row takes the --mix-layers styles of each source seed "
+                             "(StyleGAN2); the first row shows the sources, the first column "
+                             "the destinations")
+    sample.add_argument("--mix-layers", default="0-3", metavar="FIRST-LAST",
+                        help="the styles --mix takes from the sources, coarse (0, the 4x4 "
+                             "convolution) to fine (default 0-3: the overall shape)")
     sample.set_defaults(command=run)
     add_raw_generator(sample)
     add_unsafe(sample)
@@ -40,11 +52,16 @@ def run(args):
         raise ValueError(f"--num must be at least {2 if args.interpolate else 1}; got "
                          f"{args.num}.")
     is_image = len(gan.data_shape) == 3
+    options = {"use_ema": not args.raw_generator}
+    if args.truncation is not None or args.mix:
+        _require_styles(gan, args)
+        options["truncation"] = args.truncation
+    if args.mix:
+        return write_mixing_grid(gan, args, options)
     if args.interpolate:
-        samples = gan.interpolate(*seed_pair(args.interpolate), steps=args.num,
-                                  use_ema=not args.raw_generator)
+        samples = gan.interpolate(*seed_pair(args.interpolate), steps=args.num, **options)
     else:
-        samples = gan.generate(args.num, seed=args.seed, use_ema=not args.raw_generator)
+        samples = gan.generate(args.num, seed=args.seed, **options)
     out = args.out
     if out.suffix == ".npy":
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +82,49 @@ def run(args):
     averaged = gan.inference_generator(not args.raw_generator) is not gan.generator
     print(f"Wrote {args.num} {what} from {args.source}{' (generator EMA)' if averaged else ''} "
           f"to {out}")
+
+
+def _require_styles(gan, args):
+    """--truncation and --mix need a model with styles (`mix_styles`, `generate(...,
+    truncation=)`)."""
+    flag = "--mix" if args.mix else "--truncation"
+    if not hasattr(gan, "mix_styles"):
+        raise ValueError(f"{flag} applies to models with a truncation trick and styles "
+                         f"(StyleGAN2); {args.source} is a {type(gan).__name__}.")
+    if args.truncation is not None and not 0.0 <= args.truncation <= 1.0:
+        raise ValueError(f"--truncation must be in [0, 1] (1: none); got {args.truncation}.")
+
+
+def write_mixing_grid(gan, args, options):
+    """The style-mixing grid of `--mix SOURCES:DESTINATIONS`: a PNG with the sources'
+    samples on top and the destinations' on the left, or the mixed images as a .npy
+    `(destinations, sources, H, W, C)`."""
+    import numpy as np
+
+    from ganzoo.images import save_grid
+
+    try:
+        sources, destinations = ([int(seed) for seed in part.split(",")]
+                                 for part in args.mix.split(":"))
+        first, last = (int(layer) for layer in args.mix_layers.split("-"))
+    except ValueError:
+        raise ValueError("--mix takes source and destination seeds, like 1,2,3:4,5, and "
+                         f"--mix-layers a range, like 0-3; got {args.mix!r} and "
+                         f"{args.mix_layers!r}.") from None
+    mixed = gan.mix_styles(sources, destinations, range(first, last + 1), **options)
+    if args.out.suffix == ".npy":
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        np.save(args.out, mixed)
+    else:
+        plain = np.concatenate([gan.generate(1, seed=seed, **options)  # each seed unmixed
+                                for seed in sources + destinations])
+        blank = np.full((1, *gan.data_shape), -1.0, np.float32)
+        rows = [np.concatenate([blank, plain[:len(sources)]])]
+        rows += [np.concatenate([plain[len(sources) + row][None], mixed[row]])
+                 for row in range(len(destinations))]
+        save_grid(np.concatenate(rows), args.out, columns=len(sources) + 1, scale=4)
+    print(f"Wrote the style mixing of seeds {sources} into {destinations} (styles {first}-"
+          f"{last}) from {args.source} to {args.out}")
 
 
 def seed_pair(text):
