@@ -173,6 +173,17 @@ def _from_entry(name, untrained, images, use_ema=True):
     return describe(generator, origin, images)
 
 
+def convertible(generator):
+    """`generator`, or for a ProGAN generator, which branches over its levels
+    (`tf.switch_case`, which ONNX cannot hold), the same generator fixed at its current
+    stage: the same weights and outputs."""
+    from ganzoo.nets import progan
+
+    if any(isinstance(layer, progan.GrowingGenerator) for layer in generator.layers):
+        return progan.generator_at_stage(generator)
+    return generator
+
+
 def _images_of(source, translator):
     # A translator's export is its A -> B generator: it takes domain A images, at the
     # size and channels of its input.
@@ -189,6 +200,7 @@ def describe(model, origin, images=None):
 
     if not isinstance(model, keras.Model):
         raise ValueError(f"Expected a keras.Model generator; got {type(model).__name__}.")
+    model = convertible(model)
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(f"{model.name} is not a generator: it has {len(model.inputs)} inputs "
                          f"and {len(model.outputs)} outputs; expected one of each.")

@@ -313,6 +313,28 @@ def progan_generator(latent_dim, image_shape, channel_base=1024, channel_max=64,
     return keras.Model(z, InferenceClip(name="clip")(images), name=name)
 
 
+class _AtStage(layers.Layer):
+    """A growing generator run at one fixed stage, with no branch on its variables."""
+
+    def __init__(self, growing, level, alpha, **kwargs):
+        super().__init__(**kwargs)
+        self.growing, self.stage_level, self.stage_alpha = growing, int(level), float(alpha)
+
+    def call(self, z):
+        return self.growing.at(z, self.stage_level, self.stage_alpha)
+
+
+def generator_at_stage(generator):
+    """`generator` (from `progan_generator`) as it samples at its current stage, without
+    the branch over every level: the same weights and outputs, in a graph that ONNX
+    (which has no `tf.switch_case`) and full-integer TFLite can convert. For export."""
+    growing = growing_layer(generator)
+    level, alpha = int(growing.level.numpy()), float(growing.alpha.numpy())
+    z = keras.Input(generator.input_shape[1:], name="latent")
+    images = _AtStage(growing, level, alpha, name=f"generator_at_level_{level}")(z)
+    return keras.Model(z, InferenceClip(name="clip")(images), name=generator.name)
+
+
 def progan_discriminator(image_shape, channel_base=1024, channel_max=64, group_size=4,
                          name="discriminator"):
     """The growing discriminator as a functional model: images -> `(batch, 1)` scores."""
