@@ -2,7 +2,7 @@
 
     ganzoo-export ENTRY|RUN --formats onnx,tflite --quantize none,float16,dynamic,int8
                   --out DIR [--bench] [--batch-sizes 1,8] [--threads N] [--opset 17]
-                  [--tflite-batch 1|N|dynamic] [--raw-generator]
+                  [--tflite-batch 1|N|dynamic] [--raw-generator] [--truncation PSI]
 
 A GAN's run or entry exports its generator; an anomaly detector's (a run folder with
 detector.json, or a detector's zoo entry) its scorer, images -> scores, checked on
@@ -43,7 +43,7 @@ def main(argv=None):
             untrained=args.untrained,
             calibration_samples=args.calibration_samples, overwrite=args.overwrite,
             bench=args.bench, batch_sizes=batch_sizes, threads=args.threads, runs=args.runs,
-            warmup=args.warmup, use_ema=not args.raw_generator)
+            warmup=args.warmup, use_ema=not args.raw_generator, truncation=args.truncation)
     except (ValueError, FileExistsError, FileNotFoundError, MissingDependencyError) as error:
         print(f"ganzoo-export: error: {error}", file=sys.stderr)
         return 2
@@ -96,6 +96,9 @@ def _parser():
     parser.add_argument("--raw-generator", action="store_true",
                         help="a GAN trained with a generator EMA (ema_decay) exports the "
                              "averaged generator; this exports the raw one instead")
+    parser.add_argument("--truncation", type=float, metavar="PSI",
+                        help="a StyleGAN2's truncation psi, fixed in the exported generator "
+                             "(default: none)")
     parser.add_argument("--untrained", action="store_true",
                         help="export a zoo entry's untrained generator, to try the pipeline")
     parser.add_argument("--overwrite", action="store_true",

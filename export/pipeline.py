@@ -81,7 +81,7 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
                      opset=DEFAULT_OPSET, *, tflite_batch=DEFAULT_BATCH, untrained=False,
                      images=None, calibration_samples=200, parity_samples=32,
                      quality_samples=256, overwrite=False, bench=False, batch_sizes=(1, 8),
-                     threads=None, runs=100, warmup=10, use_ema=True):
+                     threads=None, runs=100, warmup=10, use_ema=True, truncation=None):
     """Export a generator to ONNX and/or TFLite, check parity, write manifest.json.
 
     Returns the manifest (a dict); `manifest["passed"]` is False when any artifact
@@ -107,6 +107,8 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
         bench: also time every artifact (see `export.latency`).
         use_ema: for a GAN with a generator EMA, export the average (default) or,
             False, the raw generator; the manifest's source records which.
+        truncation: a StyleGAN2's truncation psi, fixed in the exported graph
+            (default None: psi 1, none); the manifest's source records it.
 
     Example:
         >>> export_generator("runs/demo", "runs/demo/export", quantize="none,int8")
@@ -114,7 +116,8 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
     pairs, skipped = _checked_plan(formats, quantize, opset, tflite_batch)
     out_dir = Path(out_dir)
     _check_out(out_dir, overwrite)
-    src = resolve(source, untrained=untrained, images=images, use_ema=use_ema)
+    src = resolve(source, untrained=untrained, images=images, use_ema=use_ema,
+                  truncation=truncation)
     if src.kind == ScorerSource.kind:
         check = score_parity.ScoreCheck(src)
     else:

@@ -79,7 +79,7 @@ class Source:
                            "range": self.output_range()}}
 
 
-def resolve(source, untrained=False, images=None, use_ema=True):
+def resolve(source, untrained=False, images=None, use_ema=True, truncation=None):
     """A `Source` from a keras.Model, a run folder or a zoo entry name; for an anomaly
     detector (object, run folder or entry), a `scorers.ScorerSource`.
 
@@ -93,13 +93,16 @@ def resolve(source, untrained=False, images=None, use_ema=True):
         use_ema: for a GAN trained with a generator EMA (`ema_decay`), export the
             averaged generator (default) or, False, the raw one. The origin records
             which: `"generator_weights": "ema"` or `"raw"`.
+        truncation: for a generator with styles (StyleGAN2), the truncation psi baked
+            into the exported graph (None: none, psi 1); recorded in the origin.
     """
     import keras
 
     from ganzoo.export import scorers
 
     if isinstance(source, keras.Model):
-        return describe(source, {"type": "keras", "name": source.name, "trained": None}, images)
+        return describe(source, {"type": "keras", "name": source.name, "trained": None}, images,
+                        truncation)
     if scorers.is_detector(source):
         return scorers.from_detector(source, {"type": "detector", "trained": source.fitted},
                                      images)
@@ -110,13 +113,13 @@ def resolve(source, untrained=False, images=None, use_ema=True):
     if path.is_dir() and scorers.is_detector_run(path):
         return scorers.from_run(path, images)
     if path.is_dir():
-        return _from_run(path, images, use_ema)
+        return _from_run(path, images, use_ema, truncation)
     if path.exists() or len(path.parts) > 1 or str(source).startswith("."):
         raise ValueError(f"Run folder {source} does not exist (or is not a folder).")
-    return _from_entry(str(source), untrained, images, use_ema)
+    return _from_entry(str(source), untrained, images, use_ema, truncation)
 
 
-def _from_run(run_dir, images, use_ema=True):
+def _from_run(run_dir, images, use_ema=True, truncation=None):
     from ganzoo import runs
 
     generator_file = run_dir / runs.GENERATOR_FILE
@@ -137,10 +140,10 @@ def _from_run(run_dir, images, use_ema=True):
                                     else "raw")}
     if images is None and _is_translator(model) and config.get("data"):
         images = _images_of(config["data"]["source"], model)
-    return describe(model, origin, images)
+    return describe(model, origin, images, truncation)
 
 
-def _from_entry(name, untrained, images, use_ema=True):
+def _from_entry(name, untrained, images, use_ema=True, truncation=None):
     from ganzoo import zoo
     from ganzoo.export import scorers
 
@@ -170,15 +173,18 @@ def _from_entry(name, untrained, images, use_ema=True):
     origin["generator_weights"] = "raw" if generator is gan.generator else "ema"
     if images is None and _is_translator(generator):
         images = _images_of(config["data"]["source"], generator)
-    return describe(generator, origin, images)
+    return describe(generator, origin, images, truncation)
 
 
-def convertible(generator):
-    """`generator`, or for a ProGAN generator, which branches over its levels
-    (`tf.switch_case`, which ONNX cannot hold), the same generator fixed at its current
-    stage: the same weights and outputs."""
-    from ganzoo.nets import progan
+def convertible(generator, truncation=None):
+    """`generator` as it is exported: for a ProGAN generator, which branches over its
+    levels (`tf.switch_case`, which ONNX cannot hold), the same generator fixed at its
+    current stage; for a StyleGAN2 generator given `truncation`, with that psi baked in.
+    The same weights throughout."""
+    from ganzoo.nets import progan, stylegan2
 
+    if truncation is not None:
+        return stylegan2.generator_with_truncation(generator, truncation)
     if any(isinstance(layer, progan.GrowingGenerator) for layer in generator.layers):
         return progan.generator_at_stage(generator)
     return generator
@@ -194,13 +200,15 @@ def _images_of(source, translator):
     return images
 
 
-def describe(model, origin, images=None):
+def describe(model, origin, images=None, truncation=None):
     """Check that `model` is a latent or image-to-image generator; returns a `Source`."""
     import keras
 
     if not isinstance(model, keras.Model):
         raise ValueError(f"Expected a keras.Model generator; got {type(model).__name__}.")
-    model = convertible(model)
+    model = convertible(model, truncation)
+    if truncation is not None:
+        origin = {**origin, "truncation": float(truncation)}
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(f"{model.name} is not a generator: it has {len(model.inputs)} inputs "
                          f"and {len(model.outputs)} outputs; expected one of each.")

@@ -316,6 +316,32 @@ def stylegan2_generator(latent_dim, image_shape, w_dim=None, mapping_layers=2,
     return keras.Model(z, synthesis([ws, *noises]), name=name)
 
 
+class _FixedTruncation(layers.Layer):
+    """A generator's `Truncation` layer called with one psi."""
+
+    def __init__(self, truncation, psi, **kwargs):
+        super().__init__(**kwargs)
+        self.truncation, self.psi = truncation, float(psi)
+
+    def call(self, w):
+        return self.truncation(w, psi=self.psi)
+
+
+def generator_with_truncation(generator, psi):
+    """`generator` (from `stylegan2_generator`) sampling with truncation `psi`: its own
+    parts and weights, psi fixed in the graph (for export: `ganzoo-export --truncation`)."""
+    parts = {layer.name: layer for layer in generator.layers}
+    if not isinstance(parts.get("truncation"), Truncation):
+        raise ValueError(f"truncation applies to generators with styles (StyleGAN2); "
+                         f"{generator.name!r} has no truncation layer.")
+    if not 0.0 <= psi <= 1.0:
+        raise ValueError(f"truncation psi must be in [0, 1] (1: none); got {psi}.")
+    z = keras.Input(generator.input_shape[1:], name="latent")
+    ws = _FixedTruncation(parts["truncation"], psi, name="fixed_truncation")(parts["mapping"](z))
+    noises = parts["noise"](ws)
+    return keras.Model(z, parts["synthesis"]([ws, *noises]), name=generator.name)
+
+
 def stylegan2_discriminator(image_shape, channel_base=1024, channel_max=64, group_size=4,
                             name="discriminator"):
     """Images -> one logit each: residual blocks, minibatch stddev, dense layers."""

@@ -46,3 +46,19 @@ def test_the_generator_exports_with_parity_and_runs_without_keras(name, tmp_path
     for artifact in manifest["artifacts"]:
         model = runtime.load(tmp_path / "export" / artifact["file"])
         np.testing.assert_allclose(model(z), expected, atol=1e-4)
+
+
+def test_a_stylegan2_exports_with_its_truncation_fixed_and_others_refuse_it(tmp_path):
+    gan = _trained("StyleGAN2")
+    runs.save_run(gan, tmp_path / "run")
+    manifest = export_generator(tmp_path / "run", tmp_path / "export", formats="onnx",
+                                quantize="none", truncation=0.6)
+    assert manifest["source"]["truncation"] == 0.6 and manifest["passed"]
+    z = gan.prior_latents(4, seed=5)
+    exported = runtime.load(tmp_path / "export" / "generator.onnx")(z)
+    np.testing.assert_allclose(exported, gan.generate(latents=z, truncation=0.6), atol=1e-4)
+    assert not np.allclose(exported, gan.generate(latents=z), atol=1e-3)
+    progan_gan = _trained("ProGAN")
+    with pytest.raises(ValueError, match="truncation applies to generators with styles"):
+        export_generator(progan_gan.generator, tmp_path / "p", formats="onnx",
+                         quantize="none", truncation=0.6)
