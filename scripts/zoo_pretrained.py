@@ -45,20 +45,36 @@ BASELINES = {"PCA": ({"components": 0.9}, None),
 # The baselines a GAN entry's card shows beside it: {entry: {label: model arguments to
 # change}}, None removing an argument; each trains on the entry's data, schedule and seed.
 GAN_BASELINES = {"dcgan-digits100": {"without ADA (plain DCGAN)": {"augment": None}}}
+# The psi values of the truncation curve of an entry whose GAN has the trick (1: none).
+TRUNCATION_CURVE = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+# The metrics that curve records at each psi.
+CURVE_METRICS = ("fid", "kid", "precision", "recall", "modes_covered", "confident_fraction")
+# Variants whose cards show an interpolation strip (cards.EXTRA_PICTURES).
+INTERPOLATION_STRIPS = ("ProGAN", "StyleGAN2")
 
 
 def machine():
     return f"{platform.machine()} CPU x{os.cpu_count()}, no GPU"
 
 
-def measure(gan, config, name):
+def measure(gan, config, name, truncation=None):
     from ganzoo.metrics.model_report import data_options, evaluate_model, headline_metrics
 
     evaluation = config.get("evaluation") or {}
+    options = {} if truncation is None else {"truncation": truncation}
     table, report = evaluate_model(gan, config["data"]["source"], name=name,
                                    num=evaluation.get("num"), seed=evaluation.get("seed", 0),
-                                   **data_options(config))
+                                   **data_options(config), **options)
     return headline_metrics(report)
+
+
+def measure_truncation_curve(gan, config):
+    """[{truncation, CURVE_METRICS...}] at each psi of TRUNCATION_CURVE."""
+    curve = []
+    for psi in TRUNCATION_CURVE:
+        metrics = measure(gan, config, config["name"], truncation=psi)
+        curve.append({"truncation": psi, **{key: metrics[key] for key in CURVE_METRICS}})
+    return curve
 
 
 def train_entry(name, reuse=False):
@@ -81,7 +97,10 @@ def train_entry(name, reuse=False):
               "generator_steps": metadata["generator_steps"], "metrics": metrics}
     if name in GAN_BASELINES:
         record["baselines"] = measure_gan_baselines(config, GAN_BASELINES[name], reuse)
+    if gan.supports_truncation:
+        record["truncation_curve"] = measure_truncation_curve(gan, config)
     save_picture(gan, config, ROOT / "docs" / "zoo" / f"{name}.png")
+    save_style_pictures(gan, config, ROOT / "runs" / "pretrained" / name)
     write_record(CONFIGS / f"{name}.yaml", record)
     print(f"{name}: {metrics} ({weights.stat().st_size / 1024:.0f} KiB)")
     tolerance = (config.get("evaluation") or {}).get("tolerance", {})
@@ -222,6 +241,28 @@ def save_picture(gan, config, path):
     return save_samples(samples, path, centers_of(config["data"]["source"]))
 
 
+def save_style_pictures(gan, config, run_dir):
+    """The card's extra pictures (`ganzoo.zoo.cards.EXTRA_PICTURES`) of an entry whose
+    model has the mechanism, made by `ganzoo sample` from the run as a user would: an
+    interpolation strip, and for a GAN with the truncation trick a style-mixing grid and
+    its samples at each psi of the truncation curve."""
+    import numpy as np
+
+    from ganzoo.images import save_grid
+
+    folder = ROOT / "docs" / "zoo"
+    if config["variant"] in INTERPOLATION_STRIPS:
+        ganzoo("sample", run_dir, "--interpolate", "0,1", "--num", 12,
+               "--out", folder / f"{config['name']}-interpolation.png")
+    if gan.supports_truncation:
+        ganzoo("sample", run_dir, "--mix", "1,2,3,4,5:6,7,8,9", "--mix-layers", "0-3",
+               "--out", folder / f"{config['name']}-mixing.png")
+        latents = gan.prior_latents(10, seed=0)
+        rows = [gan.generate(latents=latents, truncation=psi) for psi in TRUNCATION_CURVE]
+        save_grid(np.concatenate(rows), folder / f"{config['name']}-truncation.png",
+                  columns=len(latents), scale=4)
+
+
 def save_paired_picture(gan, config, path):
     """What the run's progress pictures show, for the weights: a Pix2Pix's input |
     translation | target of 8 held-out pairs; an SRResNet's or SRGAN's bicubic |
@@ -251,14 +292,16 @@ def write_record(path, record):
 def cards(names=()):
     """Write the cards of `names` (default: every entry, and then the README table)."""
     from ganzoo import zoo
-    from ganzoo.zoo.cards import render_card, render_table
+    from ganzoo.zoo.cards import EXTRA_PICTURES, render_card, render_table
 
     folder = ROOT / "docs" / "zoo"
     folder.mkdir(parents=True, exist_ok=True)
     configs = [zoo.get_entry(name) for name in names or zoo.list_entries()]
     for config in configs:
-        picture = f"{config['name']}.png" if (folder / f"{config['name']}.png").is_file() else None
-        (folder / f"{config['name']}.md").write_text(render_card(config, picture))
+        name = config["name"]
+        picture = f"{name}.png" if (folder / f"{name}.png").is_file() else None
+        extras = [kind for kind in EXTRA_PICTURES if (folder / f"{name}-{kind}.png").is_file()]
+        (folder / f"{name}.md").write_text(render_card(config, picture, extras))
     if names:
         print(f"Wrote the cards of {', '.join(names)} to {folder}; the README table is left "
               "as it is (run `cards` without entries to write it).")

@@ -13,7 +13,7 @@ from ganzoo.commands.common import (a_model, add_raw_generator, add_unsafe, dete
 GAN_ONLY = [("num", "--num"), ("seed", "--seed"), ("data", "--data"),
             ("extractor", "--extractor"), ("layer", "--layer"),
             ("inception_weights", "--inception-weights"), ("raw_generator", "--raw-generator"),
-            ("unsafe", "--unsafe")]
+            ("truncation", "--truncation"), ("unsafe", "--unsafe")]
 SAMPLER_ONLY = [option for option in GAN_ONLY if option[0] not in ("data", "unsafe")]
 DETECTOR_WHY = ("a detector is measured by AUROC and average precision on the task of its "
                 "entry (its data: section), with no samples, features or seed")
@@ -48,6 +48,9 @@ def add_to(add_command):
                                "feature")
     evaluate.add_argument("--inception-weights", type=Path,
                           help="local InceptionV3 notop weights file (offline use)")
+    evaluate.add_argument("--truncation", type=float, metavar="PSI",
+                          help="sample with the truncation trick at psi in [0, 1] (StyleGAN2; "
+                               "default: none)")
     evaluate.add_argument("--json", type=Path, help="also write the table and protocol as JSON")
     evaluate.set_defaults(command=run)
     add_raw_generator(evaluate)
@@ -88,6 +91,7 @@ def run(args):
                                   else "imagenet")
         table, report = evaluate_model(gan, data, num=args.num, seed=args.seed,
                                        use_ema=not args.raw_generator,
+                                       truncation=args.truncation,
                                        extractor=get_extractor(args.extractor, **options),
                                        **common)
     print_table(["", *table.COLUMNS], [(row["name"], *table.format_row(row["metrics"]))

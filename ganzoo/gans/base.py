@@ -75,6 +75,8 @@ class GAN(AdversarialModel):
     supported_losses = ("non_saturating", "minimax", "least_squares", "hinge")
     # Latent spaces `interpolate` can walk: "z", the generator's Gaussian input.
     latent_spaces = ("z",)
+    # Whether `generate` (and `ganzoo eval` / `sample`) take a truncation psi.
+    supports_truncation = False
 
     def __init__(self, generator, discriminator, *, loss="non_saturating",
                  label_smoothing=0.0, pack=1, ema_decay=None, ema_warmup=None, augment=None,

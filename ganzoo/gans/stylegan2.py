@@ -79,6 +79,7 @@ class StyleGAN2(GAN):
 
     supported_losses = ("non_saturating",)
     latent_spaces = ("w", "z")
+    supports_truncation = True
 
     def __init__(self, image_shape=None, latent_dim=128, w_dim=None, mapping_layers=2,
                  channel_base=1024, channel_max=64, group_size=4, r1_gamma=1.0,

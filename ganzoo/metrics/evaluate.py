@@ -35,14 +35,31 @@ def feature_stats(images, extractor="digits", keep=10_000, confidence=0.9, seed=
     return stats
 
 
-def gan_batches(gan, num, seed=0, batch_size=1000, use_ema=True):
+def gan_batches(gan, num, seed=0, batch_size=1000, use_ema=True, truncation=None):
     """`gan.generate(num, seed)` in batches: the same images, never all in memory at once.
-    A GAN with a generator EMA samples from the average unless `use_ema=False`."""
+    A GAN with a generator EMA samples from the average unless `use_ema=False`;
+    `truncation` is the psi of a GAN with a truncation trick (None: none)."""
+    check_truncation(gan, truncation)
     generator = gan.inference_generator(use_ema)
     rng = np.random.default_rng(seed)
     for start in range(0, num, batch_size):
         latent = rng.standard_normal((min(batch_size, num - start), gan.latent_dim))
-        yield np.asarray(generator(latent.astype("float32"), training=False))
+        latent = latent.astype("float32")
+        if truncation is None:
+            yield np.asarray(generator(latent, training=False))
+        else:
+            yield gan.generate(latents=latent, truncation=truncation, use_ema=use_ema)
+
+
+def check_truncation(gan, truncation):
+    """Refuse a truncation psi for a GAN without the trick, or one outside [0, 1]."""
+    if truncation is None:
+        return
+    if not gan.supports_truncation:
+        raise ValueError(f"truncation applies to GANs with a truncation trick (StyleGAN2); "
+                         f"this is a {type(gan).__name__}.")
+    if not 0.0 <= truncation <= 1.0:
+        raise ValueError(f"truncation must be in [0, 1] (1: none); got {truncation}.")
 
 
 def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_METRICS,
@@ -157,7 +174,7 @@ def _equal_sizes(a, b, seed):
 
 def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="test",
                  floor_split="train", extractor="digits", metrics=ALL_METRICS, resize="crop",
-                 use_ema=True, **compare_kwargs):
+                 use_ema=True, truncation=None, **compare_kwargs):
     """The GAN, the floor and the ceiling rows against the held-out real split, one protocol.
 
     Args:
@@ -174,6 +191,9 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
         metrics: see `compare`.
         resize: how a folder's non-square images become square, as for training
             (`ganzoo.data.load`'s `resize`).
+        use_ema: sample the generator EMA, if the GAN keeps one (else the raw one).
+        truncation: psi of the truncation trick for a GAN that has one (StyleGAN2);
+            None: none.
 
     Returns:
         {"rows": [{"name", "metrics", "protocol"}, ...], "protocol": {...shared...}}.
@@ -183,6 +203,7 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
         raise ValueError(f"image metrics need a GAN that makes images; this one makes samples of "
                          f"shape {shape} (for 2D mixtures use "
                          f"ganzoo.metrics.mixture_mode_metrics).")
+    check_truncation(gan, truncation)
     extractor = get_extractor(extractor)
     extractor.check_source(source)
     size, channels = shape[0], shape[-1]
@@ -198,8 +219,11 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
     real_stats = feature_stats(real, extractor, seed=seed)
     kwargs = dict(real_labels=real_labels, metrics=metrics, seed=seed, **compare_kwargs)
     rows = []
+    described = f"generated, latent seed {seed}" + (
+        "" if truncation is None else f", truncation psi {truncation}")
     for label, images, described in (
-            (name, gan_batches(gan, num, seed, use_ema=use_ema), f"generated, latent seed {seed}"),
+            (name, gan_batches(gan, num, seed, use_ema=use_ema, truncation=truncation),
+             described),
             ("real train (floor)", floor, floor_source),
             ("uniform noise (ceiling)", noise, f"uniform in [-1, 1], seed {seed}")):
         result = compare(images, real_stats, extractor, **kwargs)
@@ -208,6 +232,8 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
     shared = {**extractor.protocol(), "reference": reference,
               "num_reference": len(real), "image_shape": list(shape),
               "num_samples": num, "seed": seed}
+    if truncation is not None:
+        shared["truncation"] = truncation
     return {"rows": rows, "protocol": shared}
 
 
@@ -244,6 +270,8 @@ def protocol_lines(report):
                      f"features from {shared['feature_layer']}")
     lines.append(f"real reference: {shared['reference']}, {shared['num_reference']} images at "
                  f"{size}; every row: {shared['num_samples']} samples (seed {shared['seed']})")
+    if shared.get("truncation") is not None:
+        lines.append(f"generated with the truncation trick, psi {shared['truncation']}")
     if "kid" in first:
         lines.append(f"KID: {first['kid']['subsets']} subsets of {first['kid']['subset_size']}, "
                      f"kernel {first['kid']['kernel']} (values as computed, not x 1000)")

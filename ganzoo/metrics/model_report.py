@@ -25,7 +25,7 @@ from ganzoo.gans.paired import PairedModel
 
 
 def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits",
-                   resize="crop", use_ema=True, direction="a2b"):
+                   resize="crop", use_ema=True, direction="a2b", truncation=None):
     """`(table, report)`: the module that formats the rows (COLUMNS, format_row,
     protocol_lines) and its report `{"rows": [...], "protocol": {...}}`.
 
@@ -33,8 +33,9 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     training data's `resize` (how a folder's non-square images were made square), and
     `direction` a Pix2Pix's (`load_paired`). A GAN with a generator EMA is measured on
     the averaged generator, or with `use_ema=False` on the raw one; the protocol's
-    `generator_weights` says which. `num`, `seed`, `extractor` and `use_ema` apply to
-    GANs that sample only."""
+    `generator_weights` says which. `truncation` is the psi of a GAN with a truncation
+    trick (StyleGAN2). `num`, `seed`, `extractor`, `use_ema` and `truncation` apply to
+    GANs that sample images only."""
     from ganzoo.metrics import (evaluate, mixture_table, paired_translation, stacked_table,
                                 super_resolution_table, translation)
     from ganzoo.metrics.registry import get_extractor
@@ -51,6 +52,9 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
                              f"mapping is unknown; unpaired translators are measured on "
                              f"{DIGITS2NEGATIVE!r} only.")
         return translation, translation.digits2negative_report(gan, name=name)
+    if truncation is not None and (source in MIXTURES or source == STACKED_DIGITS):
+        raise ValueError(f"truncation is measured with the image metrics; {source!r} is "
+                         "scored by its modes, without it.")
     if source in MIXTURES:
         table, report = mixture_table, mixture_table.mixture_report(gan, source, name, num, seed,
                                                                     use_ema=use_ema)
@@ -60,7 +64,8 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     else:
         table, report = evaluate, evaluate.evaluate_gan(
             gan, name=name, num=num, seed=seed, source=source,
-            extractor=get_extractor(extractor), resize=resize, use_ema=use_ema)
+            extractor=get_extractor(extractor), resize=resize, use_ema=use_ema,
+            truncation=truncation)
     if gan.inference_generator() is not gan.generator:  # it keeps a generator EMA
         report["protocol"]["generator_weights"] = "ema" if use_ema else "raw"
     return table, report

@@ -13,6 +13,20 @@ from ganzoo.zoo.catalog import image_shape_of, is_detector, model_name
 from ganzoo.zoo.recipes import card_lines, is_recipe
 
 CARDS_DIR = "docs/zoo"
+# Pictures a GAN's card shows below its samples when they exist beside it
+# (docs/zoo/ENTRY-KIND.png; scripts/zoo_pretrained.py makes them for the models that
+# have the mechanism): {kind: (heading, what the picture shows)}.
+EXTRA_PICTURES = {
+    "truncation": ("Truncation", "The same ten latents (columns) at each truncation psi "
+                   "of the table (rows, top to bottom), `ganzoo sample ENTRY --truncation PSI`."),
+    "mixing": ("Style mixing", "Top row: source seeds 1-5; left column: destination seeds "
+               "6-9; each cell is the destination with the coarse styles 0-3 (4x4 and 8x8) "
+               "of the source above it, `ganzoo sample ENTRY --mix 1,2,3,4,5:6,7,8,9 "
+               "--mix-layers 0-3`."),
+    "interpolation": ("Interpolation", "From seed 0 to seed 1 in twelve steps, "
+                      "`ganzoo sample ENTRY --interpolate 0,1 --num 12` (a StyleGAN2 walks "
+                      "W in a straight line, other GANs Z along the sphere)."),
+}
 
 
 def _schedule(config):
@@ -21,7 +35,9 @@ def _schedule(config):
               else "the detector's default epochs")
     batch = (f", batch {config['data']['batch_size']}" if "batch_size" in config["data"]
              else "")
-    parts = [f"{epochs}{batch}, seed {training['seed']}"]
+    steps = (f" of {training['steps_per_epoch']} steps" if "steps_per_epoch" in training
+             else "")
+    parts = [f"{epochs}{steps}{batch}, seed {training['seed']}"]
     if "learning_rate" in training:
         parts.append(f"learning rate {training['learning_rate']:g}")
     hold = training.get("lr_hold_epochs", 0)
@@ -56,8 +72,9 @@ def _without_weights(lines):
     return "\n".join([*lines, "", "No pretrained weights are shipped yet."]) + "\n"
 
 
-def render_card(config, picture=None):
-    """The Markdown model card of an entry (a validated config dict)."""
+def render_card(config, picture=None, extras=()):
+    """The Markdown model card of an entry (a validated config dict); `picture` is the
+    samples' file name, `extras` the EXTRA_PICTURES kinds that exist for it."""
     if is_detector(config):
         return _detector_card(config, picture)
     record = config.get("pretrained")
@@ -77,9 +94,25 @@ def render_card(config, picture=None):
     lines += [f"| {key} | {value} | +-{tolerance[key]} |"
               for key, value in record["metrics"].items()]
     lines += _gan_baselines(config["name"], record)
+    lines += _truncation_curve(record.get("truncation_curve"))
     if picture:
         lines += ["", f"![samples of {config['name']}]({picture})"]
+    for kind in extras:
+        heading, caption = EXTRA_PICTURES[kind]
+        lines += ["", f"## {heading}", "", caption.replace("ENTRY", config["name"]), "",
+                  f"![{kind} of {config['name']}]({config['name']}-{kind}.png)"]
     return "\n".join(lines) + "\n"
+
+
+def _truncation_curve(curve):
+    """The card's table of metrics against the truncation psi (1: none)."""
+    if not curve:
+        return []
+    keys = [key for key in curve[0] if key != "truncation"]
+    return ["", "## Truncation curve (`ganzoo eval ENTRY --truncation PSI`)", "",
+            "| psi | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys),
+            *(f"| {point['truncation']} | " + " | ".join(str(point[key]) for key in keys) + " |"
+              for point in curve)]
 
 
 def _gan_baselines(name, record):

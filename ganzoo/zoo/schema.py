@@ -44,7 +44,10 @@ SCHEMA = {
                    "generator_steps": int, "metrics": None,
                    # {label: {model (the arguments changed), metrics, wall_time_s}}: the
                    # entry without what it adds, trained the same way (its card shows them)
-                   "baselines": None},
+                   "baselines": None,
+                   # [{truncation: psi, metric: value, ...}]: a model with the truncation
+                   # trick measured at several psi
+                   "truncation_curve": list},
     # a paper recipe instead of pretrained weights (ganzoo.zoo.recipes checks it)
     "recipe": None,
 }

@@ -93,3 +93,51 @@ def test_a_gray_gan_on_stacked_digits_is_a_clear_error(image_run, capsys):
     assert main(["eval", str(image_run), "--data", "stacked_digits", "--num", "50"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "3 channels" in err
+
+
+@pytest.fixture(scope="module")
+def style_run(tmp_path_factory):
+    import numpy as np
+
+    gan = ganzoo.StyleGAN2(image_shape=(16, 16, 1), latent_dim=8, channel_base=64,
+                           channel_max=8, mapping_layers=1, seed=0)
+    gan.compile()
+    real = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    gan.fit(real, batch_size=4, epochs=1, verbose=0)  # w_avg moves off zero
+    return make_run(tmp_path_factory.mktemp("runs") / "tiny-stylegan2", gan)
+
+
+def test_eval_samples_with_the_truncation_psi(style_run, tmp_path, capsys):
+    import numpy as np
+
+    from ganzoo.metrics.evaluate import gan_batches
+    from ganzoo.runs import load_run
+
+    gan = load_run(style_run)
+    batches = np.concatenate(list(gan_batches(gan, 10, seed=3, batch_size=4, truncation=0.5)))
+    np.testing.assert_allclose(batches, gan.generate(10, seed=3, truncation=0.5), atol=1e-5)
+    assert not np.allclose(batches, gan.generate(10, seed=3), atol=1e-3)
+
+    out = tmp_path / "eval.json"
+    assert main(["eval", str(style_run), "--num", "60", "--truncation", "0",
+                 "--json", str(out)]) == 0
+    assert "generated with the truncation trick, psi 0.0" in capsys.readouterr().out
+    report = json.loads(out.read_text())
+    assert report["protocol"]["truncation"] == 0.0
+    assert "truncation psi 0.0" in report["rows"][0]["protocol"]["samples"]
+    # psi 0: every latent gives the average w's image, so one class at most
+    assert report["rows"][0]["metrics"]["modes_covered"] <= 1
+
+
+@pytest.mark.parametrize("source, psi, message", [
+    ("image_run", "0.7", "truncation applies to GANs with a truncation trick (StyleGAN2); "
+                         "this is a DCGAN."),
+    ("style_run", "1.5", "truncation must be in [0, 1] (1: none); got 1.5."),
+    ("vanilla-ring8", "0.7", "truncation is measured with the image metrics; 'ring8' is "
+                             "scored by its modes, without it."),
+])
+def test_truncation_errors_are_one_line(request, source, psi, message, capsys):
+    run = str(request.getfixturevalue(source)) if source.endswith("_run") else source
+    assert main(["eval", run, "--num", "20", "--truncation", psi]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
