@@ -25,6 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from report import machine, markdown_table, publish  # noqa: E402
 
 ONNX_RATIO_TARGET = 0.6
+# Upscalers (SRResNet, SRGAN) take any size: timed on 128x128 inputs (512x512 outputs).
+UPSCALER_BENCH_SIDE = 128
 
 
 def main():
@@ -53,12 +55,13 @@ def main():
     for entry in ganzoo.list_entries(kind="gan"):
         source = runs_of.get(entry, entry)
         untrained = entry not in runs_of and "pretrained" not in ganzoo.zoo.get_entry(entry)
+        side = UPSCALER_BENCH_SIDE if _is_upscaler(entry) else None
         with tempfile.TemporaryDirectory() as out:
             manifest = export_generator(source, Path(out) / entry, untrained=untrained,
                                         bench=True, batch_sizes=batch_sizes,
-                                        threads=args.threads, runs=args.runs)
+                                        threads=args.threads, runs=args.runs, bench_size=side)
             sweep = _thread_sweep(Path(out) / entry, manifest, batch_sizes, args.runs,
-                                  sorted({1, args.threads}))
+                                  sorted({1, args.threads}), side)
         record["versions"] = manifest["versions"]
         record["generators"][entry] = {key: manifest[key] for key in
                                        ("source", "generator", "input", "output", "artifacts",
@@ -88,7 +91,14 @@ def main():
     publish("export_latency", record, header + "\n" + "\n\n".join(sections))
 
 
-def _thread_sweep(folder, manifest, batch_sizes, runs, thread_counts):
+def _is_upscaler(entry):
+    import ganzoo
+    from ganzoo.gans import UPSCALER, get_variant
+
+    return get_variant(ganzoo.zoo.get_entry(entry)["variant"]).kind == UPSCALER
+
+
+def _thread_sweep(folder, manifest, batch_sizes, runs, thread_counts, side=None):
     """The runtimes alone (no TensorFlow) at each thread count: where does int8 pay off?"""
     from ganzoo.export import runtime
 
@@ -97,8 +107,8 @@ def _thread_sweep(folder, manifest, batch_sizes, runs, thread_counts):
         generators = {a["file"]: runtime.load(folder / a["file"], threads)
                       for a in manifest["artifacts"]
                       if a["precision"] in ("float32", "int8") and a["parity"]["passed"]}
-        for row in runtime.benchmark(generators, manifest["input"]["shape"][1:], batch_sizes,
-                                     runs=runs, budget_s=3.0):
+        for row in runtime.benchmark(generators, runtime.example_shape(manifest, side),
+                                     batch_sizes, runs=runs, budget_s=3.0):
             rows.append({**row, "threads": threads})
     return rows
 
@@ -123,9 +133,12 @@ def _section(entry, manifest, sweep):
     else:
         trained = f"trained run ({source.get('generator_steps')} generator steps)"
     report = manifest["latency"]
+    timed = (f" (timed on {report['input_size']} inputs, {report['output_size']} outputs)"
+             if "input_size" in report else "")
     lines = [f"### {entry}",
              f"{manifest['generator']['parameters']:,} parameters, input `{manifest['input']['name']}` "
-             f"{manifest['input']['shape'][1:]}, output {manifest['output']['shape'][1:]}; {trained}.",
+             f"{manifest['input']['shape'][1:]}, output {manifest['output']['shape'][1:]}{timed}; "
+             f"{trained}.",
              "", "Parity (32 fixed inputs against the Keras generator; int8 flavours of "
                  "generators trained on digits also on 256 inputs through ganzoo.metrics' "
                  "digits classifier):", "",

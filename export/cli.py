@@ -3,6 +3,11 @@
     ganzoo-export ENTRY|RUN --formats onnx,tflite --quantize none,float16,dynamic,int8
                   --out DIR [--bench] [--batch-sizes 1,8] [--threads N] [--opset 17]
                   [--tflite-batch 1|N|dynamic] [--raw-generator] [--truncation PSI]
+                  [--sizes 32,64] [--bench-size 128]
+
+A Pix2Pix or SRResNet / SRGAN generator takes images of any height and width (Pix2Pix:
+multiples of its U-Net's 2**depth): its artifacts keep them dynamic, and parity is
+checked at each of `--sizes` (default the training size and twice it).
 
 A GAN's run or entry exports its generator; an anomaly detector's (a run folder with
 detector.json, or a detector's zoo entry) its scorer, images -> scores, checked on
@@ -26,6 +31,7 @@ def main(argv=None):
     try:
         batch_sizes = _batch_sizes(args.batch_sizes)
         tflite_batch = _tflite_batch(args.tflite_batch)
+        sizes = _sizes(args.sizes)
         if args.threads is not None and args.threads < 1:
             raise ValueError(f"--threads must be at least 1; got {args.threads}.")
         from ganzoo.export.pipeline import check_packages, plan
@@ -43,7 +49,8 @@ def main(argv=None):
             untrained=args.untrained,
             calibration_samples=args.calibration_samples, overwrite=args.overwrite,
             bench=args.bench, batch_sizes=batch_sizes, threads=args.threads, runs=args.runs,
-            warmup=args.warmup, use_ema=not args.raw_generator, truncation=args.truncation)
+            warmup=args.warmup, use_ema=not args.raw_generator, truncation=args.truncation,
+            sizes=sizes, bench_size=args.bench_size)
     except (ValueError, FileExistsError, FileNotFoundError, MissingDependencyError) as error:
         print(f"ganzoo-export: error: {error}", file=sys.stderr)
         return 2
@@ -99,6 +106,13 @@ def _parser():
     parser.add_argument("--truncation", type=float, metavar="PSI",
                         help="a StyleGAN2's truncation psi, fixed in the exported generator "
                              "(default: none)")
+    parser.add_argument("--sizes", help="for a generator of any image size (Pix2Pix, "
+                                        "SRResNet): comma-separated input sides, or HxW, to "
+                                        "check parity at (default: the training size and "
+                                        "twice it)")
+    parser.add_argument("--bench-size", type=int, metavar="SIDE",
+                        help="for such a generator: the input side --bench times it at "
+                             "(default: its training size)")
     parser.add_argument("--untrained", action="store_true",
                         help="export a zoo entry's untrained generator, to try the pipeline")
     parser.add_argument("--overwrite", action="store_true",
@@ -116,6 +130,18 @@ def _batch_sizes(text):
     if not sizes or min(sizes) < 1:
         raise ValueError(f"--batch-sizes must be positive integers like 1,8; got {text!r}.")
     return sizes
+
+
+def _sizes(text):
+    if text is None:
+        return None
+    try:
+        sizes = [tuple(int(side) for side in part.lower().split("x")) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or any(len(size) not in (1, 2) for size in sizes):
+        raise ValueError(f"--sizes must be sides or HxW sizes like 32,64 or 32x48; got {text!r}.")
+    return [size * 2 if len(size) == 1 else size for size in sizes]
 
 
 def _tflite_batch(text):

@@ -23,8 +23,12 @@ def default_threads():
 
 
 def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmup=10,
-              runs=100, budget_s=5.0, seed=0):
-    """Latency rows for `artifacts` (manifest records in `folder`) and the references."""
+              runs=100, budget_s=5.0, seed=0, size=None):
+    """Latency rows for `artifacts` (manifest records in `folder`) and the references.
+
+    `size`: the input (height, width) for a generator of any image size (an
+    `AnySizeSource`); None for other generators, which take one shape.
+    """
     import keras
     import tensorflow as tf
 
@@ -38,7 +42,7 @@ def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmu
     by_file = {record["file"]: record for record in artifacts}
     rows = []
     for batch in batch_sizes:
-        x = source.inputs(batch, seed)
+        x = source.inputs(batch, seed) if size is None else source.inputs_at(size, batch, seed)
         calls = {
             "keras predict": lambda: model.predict(x, batch_size=len(x), verbose=0),
             "keras call": lambda: keras.ops.convert_to_numpy(model(x, training=False)),
@@ -58,7 +62,9 @@ def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmu
                 row = {"name": name, "runtime": "tensorflow", "precision": "float32",
                        "file_batch": None, "size_bytes": None, "parity_passed": None}
             rows.append({**row, "batch": batch, **stats})
-    return {"threads": threads,
+    facts = {} if size is None else {"input_size": list(size),
+                                     "output_size": [source.scale * side for side in size]}
+    return {**facts, "threads": threads,
             "tensorflow_intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
             "warmup": warmup, "max_runs": runs, "rows": rows,
             "recommended": recommend(rows), "flags": slow_quantized(rows)}
@@ -117,6 +123,9 @@ def format_console(report):
     rows = [TABLE_HEADER] + [[str(c) for c in row] for row in table_rows(report)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADER))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    if "input_size" in report:
+        (h, w), (out_h, out_w) = report["input_size"], report["output_size"]
+        lines.append(f"input {h}x{w} -> output {out_h}x{out_w}")
     lines.append(f"threads: {report['threads']} (runtimes); TensorFlow intra-op "
                  f"{report['tensorflow_intra_op_threads'] or 'default (all cores)'}")
     for batch, pick in report["recommended"].items():

@@ -8,6 +8,10 @@ and the library versions.
 An artifact's `batch` is the batch size fixed in the file (TFLite: 1 unless exported
 with another), or null for a dynamic one (ONNX); `ganzoo.export.runtime` runs a batch
 of any size on either, a fixed-batch file in calls of its own batch.
+A generator of any image size (Pix2Pix, SRResNet; `export.fully_convolutional`) has
+`input.size_multiple`, `input.training_size` and `output.scale`; every artifact of an
+image input records `spatial_sizes`, read from the file: "dynamic", or `[[H, W]]`.
+Its parity record lists each checked size under `sizes`, the worst one's figures on top.
 `ganzoo.export.runtime.verify(folder)` checks the files against it without TensorFlow.
 """
 

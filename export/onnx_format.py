@@ -1,8 +1,11 @@
 """ONNX export through Keras' `model.export(format="onnx")` (tf2onnx underneath).
 
-The batch dimension stays dynamic (named `batch`), the input is named `z` (latent
-generators) or `image` (translators, detectors' scorers), the output `output`. ONNX
-artifacts are float32: quantized flavours are TFLite's (see tflite_format.py).
+The batch dimension stays dynamic (named `batch`), and so do the height and width of
+a generator that takes any image size (`height`, `width`; the output's `out_height`,
+`out_width`, which an upscaler makes `scale` times larger): one file takes every
+size. The input is named `z` (latent generators) or `image` (translators, upscalers,
+detectors' scorers), the output `output`. ONNX artifacts are float32: quantized
+flavours are TFLite's (see tflite_format.py).
 """
 
 import contextlib
@@ -14,6 +17,9 @@ from ganzoo.export.runtime import optional_import
 MIN_OPSET, MAX_OPSET = 13, 18
 DEFAULT_OPSET = 17
 OUTPUT_NAME = "output"
+# Names of the dynamic dimensions, by position (batch, then an image's height and width).
+INPUT_DIMS = ("batch", "height", "width")
+OUTPUT_DIMS = ("batch", "out_height", "out_width")
 
 
 def check_opset(opset):
@@ -43,15 +49,17 @@ def export_onnx(source, path, opset=DEFAULT_OPSET):
 
 
 def _name_interface(graph):
-    """Name the output and the dynamic batch dimension, whatever tf2onnx called them."""
+    """Name the output and the dynamic dimensions, whatever tf2onnx called them."""
     old = graph.output[0].name
     for node in graph.node:
         for i, name in enumerate(node.output):
             if name == old:
                 node.output[i] = OUTPUT_NAME
     graph.output[0].name = OUTPUT_NAME
-    for value in (graph.input[0], graph.output[0]):
-        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+    for value, names in ((graph.input[0], INPUT_DIMS), (graph.output[0], OUTPUT_DIMS)):
+        for dim, name in zip(value.type.tensor_type.shape.dim, names):
+            if not dim.HasField("dim_value"):  # a fixed size keeps its value
+                dim.dim_param = name
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ how the manifest describes them (their source's `manifest_facts`).
 from pathlib import Path
 
 from ganzoo.export import manifest as manifest_lib
-from ganzoo.export import parity, runtime, score_parity
+from ganzoo.export import fully_convolutional, parity, runtime, score_parity
 from ganzoo.export.onnx_format import DEFAULT_OPSET, check_opset, export_onnx
 from ganzoo.export.scorers import ScorerSource
 from ganzoo.export.sources import Source, resolve
@@ -81,7 +81,8 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
                      opset=DEFAULT_OPSET, *, tflite_batch=DEFAULT_BATCH, untrained=False,
                      images=None, calibration_samples=200, parity_samples=32,
                      quality_samples=256, overwrite=False, bench=False, batch_sizes=(1, 8),
-                     threads=None, runs=100, warmup=10, use_ema=True, truncation=None):
+                     threads=None, runs=100, warmup=10, use_ema=True, truncation=None,
+                     sizes=None, bench_size=None):
     """Export a generator to ONNX and/or TFLite, check parity, write manifest.json.
 
     Returns the manifest (a dict); `manifest["passed"]` is False when any artifact
@@ -109,21 +110,39 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
             False, the raw generator; the manifest's source records which.
         truncation: a StyleGAN2's truncation psi, fixed in the exported graph
             (default None: psi 1, none); the manifest's source records it.
+        sizes: for a generator of any image size (Pix2Pix's U-Net, SRResNet's; see
+            `export.fully_convolutional`), the input sizes parity is checked at, sides
+            or (height, width) pairs; default its training size and twice it. Its
+            artifacts keep height and width dynamic; each artifact's `spatial_sizes`
+            in the manifest says what it takes.
+        bench_size: for such a generator, the input side `bench` times it at (default
+            its training size).
 
     Example:
         >>> export_generator("runs/demo", "runs/demo/export", quantize="none,int8")
+        >>> export_generator("runs/sr", "runs/sr/export", sizes=[16, 32], bench_size=128)
     """
     pairs, skipped = _checked_plan(formats, quantize, opset, tflite_batch)
     out_dir = Path(out_dir)
     _check_out(out_dir, overwrite)
     src = resolve(source, untrained=untrained, images=images, use_ema=use_ema,
-                  truncation=truncation)
+                  truncation=truncation, sizes=sizes)
+    any_size = isinstance(src, fully_convolutional.AnySizeSource)
+    if bench_size is not None and not any_size:
+        raise ValueError("bench_size applies to generators of images of any size (Pix2Pix, "
+                         f"SRResNet); {src.model.name} takes one input shape.")
     if src.kind == ScorerSource.kind:
         check = score_parity.ScoreCheck(src)
+    elif any_size:
+        bench_size = fully_convolutional.check_size(
+            (bench_size, bench_size) if bench_size else src.sizes[0], src.size_multiple,
+            "the benchmark size")
+        check = fully_convolutional.AnySizeCheck(src, pairs, tflite_batch, parity_samples,
+                                                 quality_samples)
     else:
         check = parity.GeneratorCheck(src, pairs, tflite_batch, parity_samples, quality_samples)
     return _export(src, check, out_dir, pairs, skipped, opset, tflite_batch,
-                   calibration_samples, bench, batch_sizes, threads, runs, warmup)
+                   calibration_samples, bench, batch_sizes, threads, runs, warmup, bench_size)
 
 
 def export_detector(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
@@ -173,7 +192,7 @@ def _checked_plan(formats, quantize, opset, tflite_batch):
 
 
 def _export(src, check, out_dir, pairs, skipped, opset, tflite_batch, calibration_samples,
-            bench, batch_sizes, threads, runs, warmup):
+            bench, batch_sizes, threads, runs, warmup, bench_size=None):
     """Convert `src` to every (format, quantization) of `pairs`, check each artifact with
     `check` (a `parity.GeneratorCheck` or `score_parity.ScoreCheck`), write the manifest."""
     _prepare(out_dir)
@@ -200,7 +219,7 @@ def _export(src, check, out_dir, pairs, skipped, opset, tflite_batch, calibratio
         from ganzoo.export import latency
 
         manifest["latency"] = latency.benchmark(src, out_dir, records, batch_sizes, threads,
-                                                warmup=warmup, runs=runs)
+                                                warmup=warmup, runs=runs, size=bench_size)
         manifest_lib.write(out_dir, manifest)
     return manifest
 
@@ -213,6 +232,8 @@ def _convert(path, convert, check, records, failures):
         path.unlink(missing_ok=True)
         return
     artifact = runtime.load(path, check=False)
+    if artifact.spatial_sizes is not None:  # read from the file: what it really takes
+        facts = {**facts, "spatial_sizes": artifact.spatial_sizes}
     records.append(manifest_lib.artifact_record(path, facts, check(artifact, facts["precision"])))
 
 

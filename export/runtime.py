@@ -10,18 +10,24 @@ can be copied alone to a phone-class board that has `numpy` and `onnxruntime` an
     images = generator(z)                     # z: float32 (batch, latent_dim) -> NumPy array
     runtime.verify("out")                     # every file's sha256 against out/manifest.json
 
+    translator = runtime.Translator("p2p/export")   # Pix2Pix / CycleGAN export folder (or a file)
+    digits = translator.translate(edges)      # float (N, H, W, C) in [-1, 1], H and W any
+                                              # multiple of the U-Net's 2**depth
+    big = runtime.Upscaler("sr/export").upscale(photos)   # (N, H, W, 3) -> (N, 4H, 4W, 3)
+
     scorer = runtime.Scorer("det/export")     # an anomaly detector's export folder (or a file)
     scores = scorer.score(images)             # images in [-1, 1] (N, H, W, C) -> float64 (N,)
     flags = scores > scorer.normal_scores["q99"]   # a threshold from the normal images
 
-    python runtime.py out [--batch-sizes 1,8] [--threads 2]   # latency of every artifact
+    python runtime.py out [--batch-sizes 1,8] [--threads 2] [--size 128]   # latency of every artifact
 
 `load` checks the file against the `manifest.json` beside it when there is one: a
 tampered file (sha256 mismatch) or an artifact that failed parity at export time is
 refused with an error, never run silently. A file with a fixed batch size (`batch`,
 1 for ganzoo's TFLite files) takes a batch of any size, run as consecutive calls of
-its own batch. A missing runtime package is a `MissingDependencyError` (an
-ImportError) that names what to install.
+its own batch; a file whose height and width are dynamic (an any-size generator's:
+`spatial_sizes` "dynamic") is resized to each new image size. A missing runtime
+package is a `MissingDependencyError` (an ImportError) that names what to install.
 """
 
 import argparse
@@ -199,8 +205,10 @@ class OnnxGenerator:
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
         # ONNX Runtime gives a symbolic dimension as a name or None, a fixed one as an int.
-        first = self.session.get_inputs()[0].shape[0]
-        self.batch = first if isinstance(first, int) and first > 0 else None
+        shape = [d if isinstance(d, int) and d > 0 else None
+                 for d in self.session.get_inputs()[0].shape]
+        self.batch = shape[0]
+        self.spatial_sizes = _spatial_sizes(shape)
 
     def __call__(self, inputs):
         return _in_batches(self._run, np.ascontiguousarray(inputs, dtype=np.float32),
@@ -217,7 +225,9 @@ class LiteRTGenerator:
     of any other size as consecutive invocations of its own batch, never by resizing
     it: resizing a fixed-batch graph fails in XNNPACK ("failed to reshape runtime")
     and in any op whose shape the converter baked in (Reshape, TransposeConv's output
-    shape). A dynamic-batch file (`batch` None) is resized to each new batch size.
+    shape). Only dimensions the file leaves dynamic (-1 in its shape signature: the
+    batch of a dynamic-batch file, the height and width of an any-size generator's)
+    are resized, once per new shape.
     """
 
     format = "tflite"
@@ -234,10 +244,13 @@ class LiteRTGenerator:
         self._input = self.interpreter.get_input_details()[0]
         self._output = self.interpreter.get_output_details()[0]
         self.input_name = signature["inputs"][0] if signature else self._input["name"]
-        dynamic = self._input["shape_signature"][0] == -1
-        self.batch = None if dynamic else int(self._input["shape"][0])
+        # -1 in the signature: a dimension the file lets the interpreter resize (the
+        # batch of a dynamic-batch file; the height and width of an any-size generator).
+        self._signature = [None if d == -1 else int(d) for d in self._input["shape_signature"]]
+        self.batch = self._signature[0]
+        self.spatial_sizes = _spatial_sizes(self._signature)
         self._shape = None
-        if not dynamic:
+        if None not in self._signature:
             self.interpreter.allocate_tensors()
             self._shape = tuple(self._input["shape"])
 
@@ -247,11 +260,12 @@ class LiteRTGenerator:
 
     def _invoke(self, inputs):
         if inputs.shape != self._shape:
-            if self.batch is not None:
-                raise ValueError(f"{self.path.name} takes inputs of shape "
-                                 f"{tuple(int(d) for d in self._shape[1:])} per row; "
+            row = tuple(self._signature[1:])
+            if not _fits(inputs.shape[1:], row):
+                free = " (None: any size)" if None in row else ""
+                raise ValueError(f"{self.path.name} takes inputs of shape {row} per row{free}; "
                                  f"got {inputs.shape[1:]}.")
-            # A dynamic batch dimension: resize once per new shape, not per call.
+            # Only resizable dimensions differ: resize once per new shape, not per call.
             self.interpreter.resize_tensor_input(self._input["index"], inputs.shape)
             self.interpreter.allocate_tensors()
             self._shape = inputs.shape
@@ -282,10 +296,6 @@ class Scorer:
         >>> flags = scorer.score(images) > scorer.normal_scores["q99"]
     """
 
-    # Float round-off (resize, colour conversion) can step just past [-1, 1]; the
-    # detectors allow the same (ganzoo.anomaly.inputs).
-    RANGE_TOLERANCE = 1e-3
-
     def __init__(self, path, threads=None, check=True, allow_failing=False):
         path = Path(path)
         folder = path if path.is_dir() else path.parent
@@ -304,10 +314,7 @@ class Scorer:
 
     def score(self, images):
         """Scores of `images`, float `(N, H, W, C)` in [-1, 1]: NumPy float64 `(N,)`."""
-        images = np.asarray(images)
-        if images.dtype.kind != "f":
-            raise ValueError(f"The images hold {images.dtype} values; a scorer takes float "
-                             "images in [-1, 1]: convert 0..255 pixels with images / 127.5 - 1.")
+        images = _float_images(images, "a scorer")
         if images.ndim != 4 or tuple(images.shape[1:]) != self.image_shape:
             hint = (" For one image, pass images[np.newaxis]."
                     if tuple(images.shape) == self.image_shape else "")
@@ -316,12 +323,123 @@ class Scorer:
                              f"shape {images.shape}.{hint}")
         if not len(images):
             return np.zeros((0,), np.float64)
-        low, high = self.value_range
-        if np.any(images > high + self.RANGE_TOLERANCE) or np.any(
-                images < low - self.RANGE_TOLERANCE):
-            raise ValueError(f"The images have values outside [{low:g}, {high:g}]: scale them "
-                             "as the detector was trained (0..255 pixels: images / 127.5 - 1).")
+        _check_range(images, self.value_range, "the detector")
         return np.asarray(self.artifact(images.astype(np.float32)), np.float64).reshape(-1)
+
+
+class ImageGenerator:
+    """What `Translator` and `Upscaler` share: an exported image-to-image generator (its
+    export folder, or one of its artifacts) run on float images in [-1, 1] of any size it
+    takes: its training size only (CycleGAN), or any multiple of `size_multiple`
+    (Pix2Pix's U-Net: 2**depth; SRResNet: 1), as the manifest records.
+
+    Attributes: `channels` of the input, `size` `(H, W)` for a fixed-size generator
+    (None for any size), `size_multiple`, `scale` (output side / input side),
+    `artifact` (the loaded file, as `load` gives it).
+    """
+
+    kind = None        # the manifest's generator kind this class runs
+    method = None      # the name of its method, for messages
+
+    def __init__(self, path, threads=None, check=True, allow_failing=False):
+        path = Path(path)
+        folder = path if path.is_dir() else path.parent
+        manifest = read_manifest(folder)
+        kind = (manifest.get("generator") or {}).get("kind")
+        if kind != self.kind:
+            runs_it = {"translator": "runtime.Translator", "upscaler": "runtime.Upscaler"}.get(
+                kind, "runtime.Scorer" if "scorer" in manifest else "runtime.load")
+            raise ValueError(f"{folder} holds the export of a {kind or 'scorer'}, not of a "
+                             f"{self.kind}: run it with {runs_it}.")
+        if path.is_dir():
+            path = folder / _first_runnable(manifest, folder, allow_failing)
+        self.artifact = load(path, threads, check, allow_failing)
+        shape = manifest["input"]["shape"]
+        self.channels = int(shape[-1])
+        self.output_channels = int(manifest["output"]["shape"][-1])
+        self.size = None if None in shape[1:3] else (int(shape[1]), int(shape[2]))
+        self.size_multiple = int(manifest["input"].get("size_multiple", 1))
+        self.scale = int(manifest["output"].get("scale", 1))
+        self.value_range = tuple(manifest["input"]["distribution"].get("range", (-1.0, 1.0)))
+
+    def _run(self, images):
+        """The artifact's outputs for `(N, H, W, C)` images, or one `(H, W, C)` image."""
+        images = _float_images(images, self.method)
+        if images.ndim not in (3, 4):
+            raise ValueError(f"{self.method} takes images (N, H, W, C) or one image (H, W, C); "
+                             f"got an array of shape {images.shape}.")
+        single = images.ndim == 3
+        batch = images[np.newaxis] if single else images
+        if batch.shape[-1] != self.channels:
+            raise ValueError(f"This generator takes {self.channels}-channel images; got images "
+                             f"of shape {images.shape}.")
+        self._check_size(*batch.shape[1:3])
+        if not len(batch):
+            return np.zeros((0, *(self.scale * side for side in batch.shape[1:3]),
+                             self.output_channels), np.float32)
+        _check_range(batch, self.value_range, "the generator")
+        outputs = self.artifact(batch.astype(np.float32))
+        return outputs[0] if single else outputs
+
+    def _check_size(self, height, width):
+        if self.size is not None and (height, width) != self.size:
+            raise ValueError(f"This generator takes {self.size[0]}x{self.size[1]} images only "
+                             f"(height x width); got {height}x{width}.")
+        step = self.size_multiple
+        if height < 1 or width < 1 or height % step or width % step:
+            raise ValueError(f"This generator takes images whose height and width are "
+                             f"multiples of {step}; got {height}x{width}. Crop or resize them "
+                             f"to a multiple of {step}.")
+
+
+class Translator(ImageGenerator):
+    """An exported translator: Pix2Pix's generator (any multiple of its U-Net's
+    2**depth) or a CycleGAN's (its training size), images in [-1, 1] -> images.
+
+    Example:
+        >>> digits = Translator("runs/p2p/export", threads=2).translate(edges)  # (N, H, W, C)
+    """
+
+    kind, method = "translator", "translate"
+
+    def translate(self, images):
+        """Translations of float images in [-1, 1], `(N, H, W, C)` or one `(H, W, C)`."""
+        return self._run(images)
+
+
+class Upscaler(ImageGenerator):
+    """An exported upscaler (SRResNet's or SRGAN's generator): images in [-1, 1] of any
+    height and width -> `scale` times larger ones.
+
+    Example:
+        >>> big = Upscaler("runs/sr/export").upscale(photo)   # (H, W, 3) -> (4H, 4W, 3)
+    """
+
+    kind, method = "upscaler", "upscale"
+
+    def upscale(self, images):
+        """`scale` times larger images of float images in [-1, 1], `(N, H, W, C)` or one."""
+        return self._run(images)
+
+
+def _float_images(images, user):
+    images = np.asarray(images)
+    if images.dtype.kind != "f":
+        raise ValueError(f"The images hold {images.dtype} values; {user} takes float images in "
+                         "[-1, 1]: convert 0..255 pixels with images / 127.5 - 1.")
+    return images
+
+
+# Float round-off (resize, colour conversion) can step just past [-1, 1]; the
+# detectors allow the same (ganzoo.anomaly.inputs).
+RANGE_TOLERANCE = 1e-3
+
+
+def _check_range(images, value_range, trained):
+    low, high = value_range
+    if np.any(images > high + RANGE_TOLERANCE) or np.any(images < low - RANGE_TOLERANCE):
+        raise ValueError(f"The images have values outside [{low:g}, {high:g}]: scale them as "
+                         f"{trained} was trained (0..255 pixels: images / 127.5 - 1).")
 
 
 def _first_runnable(manifest, folder, allow_failing=False):
@@ -337,6 +455,20 @@ def _first_runnable(manifest, folder, allow_failing=False):
             return entry["file"]
     fmt = FORMAT_OF_SUFFIX.get(Path(usable[0]["file"]).suffix, "onnx")
     raise MissingDependencyError(RUNTIME_PACKAGE[fmt], f"running {usable[0]['file']}", alone=True)
+
+
+def _fits(shape, wanted):
+    """True when `shape` has `wanted`'s rank and its value wherever that is not None."""
+    return len(shape) == len(wanted) and all(w is None or s == w for s, w in zip(shape, wanted))
+
+
+def _spatial_sizes(input_shape):
+    """What height x width an image input takes: "dynamic", `[[height, width]]` for a
+    fixed one, None for an input that is not an image (a latent vector)."""
+    if len(input_shape) != 4:
+        return None
+    height, width = input_shape[1:3]
+    return "dynamic" if height is None or width is None else [[int(height), int(width)]]
 
 
 def _in_batches(run, inputs, batch, path):
@@ -411,6 +543,15 @@ def measure(calls, warmup=10, runs=100, rounds=5, budget_s=10.0, min_runs=20):
     return timings
 
 
+def example_shape(manifest, side=None):
+    """One input's shape for timing: the manifest's, an any-size generator's height and
+    width set to `side` (default its training size)."""
+    shape = list(manifest["input"]["shape"][1:])
+    if None in shape:
+        shape[:2] = [side, side] if side else manifest["input"]["training_size"]
+    return tuple(shape)
+
+
 def benchmark(generators, input_shape, batch_sizes=(1, 8), seed=0, **measure_kwargs):
     """Latency rows of loaded generators (name -> generator) at each batch size."""
     rows = []
@@ -432,6 +573,9 @@ def main(argv=None):
     parser.add_argument("--batch-sizes", default="1,8", help="comma-separated (default 1,8)")
     parser.add_argument("--threads", type=int, default=None, help="runtime threads")
     parser.add_argument("--runs", type=int, default=100, help="timed runs per artifact")
+    parser.add_argument("--size", type=int, default=None,
+                        help="input side for a generator of any image size (default: its "
+                             "training size)")
     args = parser.parse_args(argv)
     try:
         manifest = verify(args.folder)
@@ -441,7 +585,7 @@ def main(argv=None):
     except (ValueError, FileNotFoundError, ImportError) as error:
         print(f"runtime: error: {error}", file=sys.stderr)
         return 2
-    input_shape = manifest["input"]["shape"][1:]
+    input_shape = example_shape(manifest, args.size)
     print(f"{'artifact':34} {'batch':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
     for row in benchmark(generators, input_shape, batch_sizes, runs=args.runs):
         print(f"{row['name']:34} {row['batch']:>5} {row['p50_ms']:8.3f} {row['p90_ms']:8.3f} "

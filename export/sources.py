@@ -3,8 +3,11 @@
 A latent generator maps `(batch, latent_dim)` vectors drawn from the GAN's prior,
 N(0, 1), to samples; its input is named `z`. A translator (CycleGAN's generators)
 maps images to images; its input is named `image` and its inputs for calibration and
-parity are real images. An anomaly detector (its object, run folder or zoo entry)
-exports its scoring network instead: see `export.scorers`.
+parity are real images. A generator that takes images of any height and width
+(Pix2Pix's U-Net, SRResNet's: input `(None, None, None, C)`) is a
+`fully_convolutional.AnySizeSource`, with real images at each size parity checks.
+An anomaly detector (its object, run folder or zoo entry) exports its scoring
+network instead: see `export.scorers`.
 """
 
 import dataclasses
@@ -79,7 +82,7 @@ class Source:
                            "range": self.output_range()}}
 
 
-def resolve(source, untrained=False, images=None, use_ema=True, truncation=None):
+def resolve(source, untrained=False, images=None, use_ema=True, truncation=None, sizes=None):
     """A `Source` from a keras.Model, a run folder or a zoo entry name; for an anomaly
     detector (object, run folder or entry), a `scorers.ScorerSource`.
 
@@ -95,6 +98,9 @@ def resolve(source, untrained=False, images=None, use_ema=True, truncation=None)
             which: `"generator_weights": "ema"` or `"raw"`.
         truncation: for a generator with styles (StyleGAN2), the truncation psi baked
             into the exported graph (None: none, psi 1); recorded in the origin.
+        sizes: for a generator of any image size (Pix2Pix, SRResNet; see
+            `export.fully_convolutional`), the sizes parity is checked at (default the
+            training size and twice it).
     """
     import keras
 
@@ -102,7 +108,7 @@ def resolve(source, untrained=False, images=None, use_ema=True, truncation=None)
 
     if isinstance(source, keras.Model):
         return describe(source, {"type": "keras", "name": source.name, "trained": None}, images,
-                        truncation)
+                        truncation, sizes)
     if scorers.is_detector(source):
         return scorers.from_detector(source, {"type": "detector", "trained": source.fitted},
                                      images)
@@ -113,13 +119,13 @@ def resolve(source, untrained=False, images=None, use_ema=True, truncation=None)
     if path.is_dir() and scorers.is_detector_run(path):
         return scorers.from_run(path, images)
     if path.is_dir():
-        return _from_run(path, images, use_ema, truncation)
+        return _from_run(path, images, use_ema, truncation, sizes)
     if path.exists() or len(path.parts) > 1 or str(source).startswith("."):
         raise ValueError(f"Run folder {source} does not exist (or is not a folder).")
-    return _from_entry(str(source), untrained, images, use_ema, truncation)
+    return _from_entry(str(source), untrained, images, use_ema, truncation, sizes)
 
 
-def _from_run(run_dir, images, use_ema=True, truncation=None):
+def _from_run(run_dir, images, use_ema=True, truncation=None, sizes=None):
     from ganzoo import runs
 
     generator_file = run_dir / runs.GENERATOR_FILE
@@ -138,12 +144,22 @@ def _from_run(run_dir, images, use_ema=True, truncation=None):
               "epochs": metadata.get("epochs"),
               "generator_weights": (metadata.get("generator_keras", "raw") if use_ema
                                     else "raw")}
-    if images is None and _is_translator(model) and config.get("data"):
-        images = _images_of(config["data"]["source"], model)
-    return describe(model, origin, images, truncation)
+    return _described(model, origin, config, images, truncation, sizes)
 
 
-def _from_entry(name, untrained, images, use_ema=True, truncation=None):
+def _described(generator, origin, config, images, truncation, sizes):
+    """`describe`, with a translator's real images from its config's training data."""
+    load = None
+    if images is None and config.get("data") and takes_any_size(generator):
+        from ganzoo.export import fully_convolutional
+
+        load = fully_convolutional.loader_of(config, generator)
+    elif images is None and _is_translator(generator) and config.get("data"):
+        images = _images_of(config["data"]["source"], generator)
+    return describe(generator, origin, images, truncation, sizes, load)
+
+
+def _from_entry(name, untrained, images, use_ema=True, truncation=None, sizes=None):
     from ganzoo import zoo
     from ganzoo.export import scorers
 
@@ -171,9 +187,7 @@ def _from_entry(name, untrained, images, use_ema=True, truncation=None):
                   "data": config["data"]["source"]}
     generator = gan.inference_generator(use_ema)
     origin["generator_weights"] = "raw" if generator is gan.generator else "ema"
-    if images is None and _is_translator(generator):
-        images = _images_of(config["data"]["source"], generator)
-    return describe(generator, origin, images, truncation)
+    return _described(generator, origin, config, images, truncation, sizes)
 
 
 def convertible(generator, truncation=None):
@@ -200,8 +214,10 @@ def _images_of(source, translator):
     return images
 
 
-def describe(model, origin, images=None, truncation=None):
-    """Check that `model` is a latent or image-to-image generator; returns a `Source`."""
+def describe(model, origin, images=None, truncation=None, sizes=None, load=None):
+    """Check that `model` is a latent or image-to-image generator; returns a `Source`
+    (an `AnySizeSource` for one that takes images of any height and width, whose
+    images come from `images` or `load`: see `fully_convolutional.describe`)."""
     import keras
 
     if not isinstance(model, keras.Model):
@@ -212,6 +228,13 @@ def describe(model, origin, images=None, truncation=None):
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(f"{model.name} is not a generator: it has {len(model.inputs)} inputs "
                          f"and {len(model.outputs)} outputs; expected one of each.")
+    if takes_any_size(model):
+        from ganzoo.export import fully_convolutional
+
+        return fully_convolutional.describe(model, origin, images, sizes, load)
+    if sizes is not None:
+        raise ValueError(f"{model.name} takes one input shape, {tuple(model.input_shape[1:])}: "
+                         "sizes apply to generators of images of any size (Pix2Pix, SRResNet).")
     in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
     if any(d is None for d in in_shape[1:] + out_shape[1:]):
         raise ValueError(f"{model.name}: only the batch dimension may be unknown; input shape "
@@ -234,6 +257,13 @@ def describe(model, origin, images=None, truncation=None):
             raise ValueError(f"Images of shape {images.shape[1:]} do not fit {model.name}'s "
                              f"input {in_shape[1:]}.")
     return Source(model=model, kind=kind, origin=origin, images=images)
+
+
+def takes_any_size(model):
+    """True for an image-to-image generator whose input height and width are unknown
+    (see `fully_convolutional`)."""
+    shape = tuple(model.input_shape)
+    return len(shape) == 4 and len(model.output_shape) == 4 and None in shape[1:3]
 
 
 def _is_translator(model):

@@ -13,7 +13,10 @@ computes every Conv2DTranspose output shape at run time, so the XNNPACK delegate
 take those layers and they fall back to the builtin kernels (measured on dcgan-digits:
 float32 3x slower at batch 8, full-integer int8 2x slower at batch 1, and int8 20-50x
 slower with 2 threads on a busy CPU). `ganzoo.export.runtime` runs larger batches through a
-fixed-batch file as repeated calls; `batch=None` keeps the batch dynamic.
+fixed-batch file as repeated calls; `batch=None` keeps the batch dynamic. A generator of
+any image size (Pix2Pix, SRResNet) keeps its height and width dynamic in every flavour
+(shape signature -1; the interpreter is resized to each image size): converted and
+checked at two sizes for all four, int8 included.
 
 The converter goes through a SavedModel (Keras' ExportArchive), the path TensorFlow
 documents for Keras 3; `from_concrete_functions` keeps resource variables that the
