@@ -94,7 +94,7 @@ def render_card(config, picture=None, extras=()):
     lines += [f"| {key} | {value} | +-{tolerance[key]} |"
               for key, value in record["metrics"].items()]
     lines += _gan_baselines(config["name"], record)
-    lines += _truncation_curve(record.get("truncation_curve"))
+    lines += _truncation_curve(config["name"], record.get("truncation_curve"))
     if picture:
         lines += ["", f"![samples of {config['name']}]({picture})"]
     for kind in extras:
@@ -104,12 +104,12 @@ def render_card(config, picture=None, extras=()):
     return "\n".join(lines) + "\n"
 
 
-def _truncation_curve(curve):
+def _truncation_curve(name, curve):
     """The card's table of metrics against the truncation psi (1: none)."""
     if not curve:
         return []
     keys = [key for key in curve[0] if key != "truncation"]
-    return ["", "## Truncation curve (`ganzoo eval ENTRY --truncation PSI`)", "",
+    return ["", f"## Truncation curve (`ganzoo eval {name} --truncation PSI`)", "",
             "| psi | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys),
             *(f"| {point['truncation']} | " + " | ".join(str(point[key]) for key in keys) + " |"
               for point in curve)]
