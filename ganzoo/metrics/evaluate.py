@@ -43,23 +43,23 @@ def gan_batches(gan, num, seed=0, batch_size=1000, use_ema=True, truncation=None
     generator = gan.inference_generator(use_ema)
     rng = np.random.default_rng(seed)
     for start in range(0, num, batch_size):
-        latent = rng.standard_normal((min(batch_size, num - start), gan.latent_dim))
-        latent = latent.astype("float32")
-        if truncation is None:
+        size = min(batch_size, num - start)
+        if truncation is None and getattr(gan, "num_classes", None) is None:
+            latent = rng.standard_normal((size, gan.latent_dim)).astype("float32")
             yield np.asarray(generator(latent, training=False))
-        else:
-            yield gan.generate(latents=latent, truncation=truncation, use_ema=use_ema)
+        else:  # the rng goes on drawing as generate's own would
+            yield gan.generate(size, seed=rng, truncation=truncation, use_ema=use_ema)
 
 
 def check_truncation(gan, truncation):
-    """Refuse a truncation psi for a GAN without the trick, or one outside [0, 1]."""
+    """Refuse a truncation for a GAN without the trick, or one it cannot take (a
+    StyleGAN2 psi outside [0, 1], a latent threshold that is not positive)."""
     if truncation is None:
         return
     if not gan.supports_truncation:
-        raise ValueError(f"truncation applies to GANs with a truncation trick (StyleGAN2); "
-                         f"this is a {type(gan).__name__}.")
-    if not 0.0 <= truncation <= 1.0:
-        raise ValueError(f"truncation must be in [0, 1] (1: none); got {truncation}.")
+        raise ValueError(f"truncation applies to GANs with a truncation trick; this is a "
+                         f"{type(gan).__name__}.")
+    gan.check_truncation(truncation)
 
 
 def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_METRICS,
