@@ -113,6 +113,13 @@ def gradient_penalty(critic, real, fake, alpha, group=1, epsilon=1e-10):
     return tf.reduce_mean(tf.square(tf.sqrt(squared_norm + epsilon) - 1.0))
 
 
+def classification_loss(labels, class_logits):
+    """Mean softmax cross-entropy of class logits against int labels: the auxiliary
+    classifier's loss of AC-GAN (Odena et al. 2017), -log P(C = c | X)."""
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(labels, tf.int32), logits=_float32(class_logits)))
+
+
 # name -> (discriminator loss, generator loss)
 LOSSES = {
     "non_saturating": (bce_discriminator_loss, non_saturating_generator_loss),

@@ -45,7 +45,8 @@ BASELINES = {"PCA": ({"components": 0.9}, None),
 # The baselines a GAN entry's card shows beside it: {entry: {label: model arguments to
 # change}}, None removing an argument; each trains on the entry's data, schedule and seed.
 GAN_BASELINES = {"dcgan-digits100": {"without ADA (plain DCGAN)": {"augment": None}}}
-# The psi values of the truncation curve of an entry whose GAN has the trick (1: none).
+# The psi values of the truncation curve of an entry whose GAN has styles (StyleGAN2's
+# truncation: 1 is none). The other latent GANs' threshold on |z| gets no curve yet.
 TRUNCATION_CURVE = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 # The metrics that curve records at each psi.
 CURVE_METRICS = ("fid", "kid", "precision", "recall", "modes_covered", "confident_fraction")
@@ -97,7 +98,7 @@ def train_entry(name, reuse=False):
               "generator_steps": metadata["generator_steps"], "metrics": metrics}
     if name in GAN_BASELINES:
         record["baselines"] = measure_gan_baselines(config, GAN_BASELINES[name], reuse)
-    if gan.supports_truncation:
+    if has_styles(gan):
         record["truncation_curve"] = measure_truncation_curve(gan, config)
     save_picture(gan, config, ROOT / "docs" / "zoo" / f"{name}.png")
     save_style_pictures(gan, config, ROOT / "runs" / "pretrained" / name)
@@ -241,11 +242,16 @@ def save_picture(gan, config, path):
     return save_samples(samples, path, centers_of(config["data"]["source"]))
 
 
+def has_styles(gan):
+    """A StyleGAN2: truncation psi, style mixing."""
+    return hasattr(gan, "mix_styles")
+
+
 def save_style_pictures(gan, config, run_dir):
     """The card's extra pictures (`ganzoo.zoo.cards.EXTRA_PICTURES`) of an entry whose
     model has the mechanism, made by `ganzoo sample` from the run as a user would: an
-    interpolation strip, and for a GAN with the truncation trick a style-mixing grid and
-    its samples at each psi of the truncation curve."""
+    interpolation strip, and for a GAN with styles a style-mixing grid and its samples at
+    each psi of the truncation curve."""
     import numpy as np
 
     from ganzoo.images import save_grid
@@ -254,7 +260,7 @@ def save_style_pictures(gan, config, run_dir):
     if config["variant"] in INTERPOLATION_STRIPS:
         ganzoo("sample", run_dir, "--interpolate", "0,1", "--num", 12,
                "--out", folder / f"{config['name']}-interpolation.png")
-    if gan.supports_truncation:
+    if has_styles(gan):
         ganzoo("sample", run_dir, "--mix", "1,2,3,4,5:6,7,8,9", "--mix-layers", "0-3",
                "--out", folder / f"{config['name']}-mixing.png")
         latents = gan.prior_latents(10, seed=0)

@@ -49,7 +49,9 @@ def cases():
     norm sees 2x2 maps, whose near-zero variances amplify float32 rounding (1e-7)
     into 1e-2 weight differences within three steps, on one device as on two.
     "dcgan-ema" keeps a generator EMA with warm-up (decays 0, 0.25, 0.5 over the
-    three steps), so its average differs from every generator state it saw.
+    three steps), so its average differs from every generator state it saw. The
+    conditional DCGANs train on (image, label) batches: each replica's labels must
+    follow its images, and its fakes' labels are drawn per replica like its latents.
     """
     ganzoo = _ganzoo()
     return [
@@ -61,6 +63,14 @@ def cases():
                                        n_critic=2, pack=2, synchronized_batch_norm=True), 0.05),
         ("cyclegan", ganzoo.CycleGAN, dict(image_shape=(16, 16, 1), base_filters=4,
                                            residual_blocks=1, pool_size=50), 0.001),
+        ("cdcgan-projection", ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8,
+                                                 base_filters=8, synchronized_batch_norm=True,
+                                                 num_classes=3), 0.05),
+        # the classification loss is a mean over the replica's batch, scaled like the rest
+        ("cdcgan-auxiliary", ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8,
+                                                base_filters=8, synchronized_batch_norm=True,
+                                                num_classes=3, conditioning="auxiliary",
+                                                class_loss_weight=0.5), 0.05),
         ("dcgan-ema", ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
                                          synchronized_batch_norm=True, ema_decay=0.9,
                                          ema_warmup=0.5), 0.05),
@@ -97,6 +107,11 @@ class EmulatedReplicas:
     def sample_latent(self, batch_size, noise_stream=0):
         return self._per_replica(super().sample_latent, batch_size, noise_stream)
 
+    def sample_labels(self, batch_size, noise_stream=0):
+        if self.num_classes is None:
+            return None
+        return self._per_replica(super().sample_labels, batch_size, noise_stream)
+
     def interpolation_coefficients(self, groups, noise_stream):
         return self._per_replica(super().interpolation_coefficients, groups, noise_stream)
 
@@ -112,12 +127,16 @@ def emulated(cls):
 
 
 def dataset_for(gan, steps=STEPS, batch=GLOBAL_BATCH):
-    """`steps` global batches; pairs of domains for a translator."""
+    """`steps` global batches; pairs of domains for a translator; (images, labels) for a
+    class-conditional GAN."""
     rng = np.random.default_rng(1)
     data = lambda: rng.uniform(-1, 1, (steps * batch, *gan.data_shape)).astype("float32")  # noqa: E731
     batches = lambda x: tf.data.Dataset.from_tensor_slices(x).batch(batch, drop_remainder=True)  # noqa: E731
     if gan.kind == _ganzoo().gans.TRANSLATOR:
         return tf.data.Dataset.zip((batches(data()), batches(data())))
+    if getattr(gan, "num_classes", None) is not None:
+        labels = rng.integers(0, gan.num_classes, steps * batch).astype("int32")
+        return batches((data(), labels))
     return batches(data())
 
 

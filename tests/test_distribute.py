@@ -29,7 +29,8 @@ from distribute_runs import GLOBAL_BATCH, REPLICAS, STEPS
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "distribute_runs.py"
 
-VARIANTS = ["vanilla", "dcgan", "wgangp", "cyclegan", "dcgan-ema", "progan", "stylegan2"]
+VARIANTS = ["vanilla", "dcgan", "wgangp", "cyclegan", "cdcgan-projection", "cdcgan-auxiliary",
+            "dcgan-ema", "progan", "stylegan2"]
 TIMEOUT = 600  # seconds; a hang (say, a worker waiting for a dead peer) fails instead
 WEIGHTS_ATOL = 1e-5  # distributed vs one-device weights
 

@@ -71,11 +71,21 @@ def test_bad_style_flags_are_one_line_errors(run_dir, argv, message, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
-def test_a_model_without_styles_refuses_them(tmp_path, capsys):
+def test_a_model_without_styles_refuses_mixing_and_takes_a_threshold(tmp_path, capsys):
     gan = ganzoo.DCGAN(image_shape=(8, 8, 1), base_filters=4, latent_dim=4)
     gan.compile()
     runs.save_run(gan, tmp_path / "dcgan")
-    assert main(["sample", str(tmp_path / "dcgan"), "--truncation", "0.7",
-                 "--out", str(tmp_path / "x.png")]) == 2
+    run = str(tmp_path / "dcgan")
+    assert main(["sample", run, "--mix", "1:2", "--out", str(tmp_path / "x.png")]) == 2
     error = capsys.readouterr().err
-    assert "--truncation applies to models with a truncation trick" in error and "DCGAN" in error
+    assert "--mix applies to models with styles (StyleGAN2)" in error and "DCGAN" in error
+    # its truncation is BigGAN's threshold on |z|: positive, and not along a path
+    assert main(["sample", run, "--truncation", "0", "--out", str(tmp_path / "x.png")]) == 2
+    assert "--truncation must be a positive threshold on |z|" in capsys.readouterr().err
+    assert main(["sample", run, "--interpolate", "1,2", "--truncation", "0.5",
+                 "--out", str(tmp_path / "x.png")]) == 2
+    assert "along an --interpolate path applies to models with styles" in (
+        capsys.readouterr().err)
+    out = tmp_path / "t.npy"
+    assert main(["sample", run, "--num", "4", "--truncation", "0.5", "--out", str(out)]) == 0
+    np.testing.assert_allclose(np.load(out), gan.generate(4, seed=0, truncation=0.5), atol=1e-5)

@@ -48,9 +48,10 @@ def add_to(add_command):
                                "feature")
     evaluate.add_argument("--inception-weights", type=Path,
                           help="local InceptionV3 notop weights file (offline use)")
-    evaluate.add_argument("--truncation", type=float, metavar="PSI",
-                          help="sample with the truncation trick at psi in [0, 1] (StyleGAN2; "
-                               "default: none)")
+    evaluate.add_argument("--truncation", type=float, metavar="T",
+                          help="sample with the truncation trick (default: none): a "
+                               "StyleGAN2's psi in [0, 1], the other latent GANs' threshold "
+                               "on |z|")
     evaluate.add_argument("--json", type=Path, help="also write the table and protocol as JSON")
     evaluate.set_defaults(command=run)
     add_raw_generator(evaluate)

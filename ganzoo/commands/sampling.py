@@ -18,13 +18,17 @@ def add_to(add_command):
                              "samples as an array, in the generator's range) or a folder "
                              "(one PNG per sample)")
     sample.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    sample.add_argument("--labels", metavar="0,1,2",
+                        help="a class-conditional model's classes: a grid with one row per "
+                             "listed class, --num samples in each")
     sample.add_argument("--interpolate", metavar="SEED_A,SEED_B",
                         help="instead: a strip of --num images from seed A's latent to seed "
                              "B's (spherical interpolation)")
-    sample.add_argument("--truncation", type=float, metavar="PSI",
-                        help="pull every w towards the average w by PSI (0.7: less variety, "
-                             "cleaner samples; 0: the average image): models with a "
-                             "truncation trick (StyleGAN2)")
+    sample.add_argument("--truncation", type=float, metavar="T",
+                        help="the truncation trick: a StyleGAN2 pulls every w towards the "
+                             "average w by psi T in [0, 1] (0.7: less variety, cleaner "
+                             "samples); the other latent GANs resample latents until |z| <= T "
+                             "(BigGAN's threshold)")
     sample.add_argument("--mix", metavar="SOURCES:DESTINATIONS",
                         help="instead: a style-mixing grid, e.g. 1,2,3:4,5: each destination "
                              "seed's row takes the --mix-layers styles of each source seed "
@@ -53,6 +57,10 @@ def run(args):
                          f"{args.num}.")
     is_image = len(gan.data_shape) == 3
     options = {"use_ema": not args.raw_generator}
+    labels = parse_labels(args.labels) if args.labels else None
+    if labels is not None and (args.interpolate or args.mix):
+        raise ValueError("--labels makes a grid of classes; it does not combine with "
+                         "--interpolate or --mix.")
     if args.truncation is not None or args.mix:
         _require_styles(gan, args)
         options["truncation"] = args.truncation
@@ -60,6 +68,10 @@ def run(args):
         return write_mixing_grid(gan, args, options)
     if args.interpolate:
         samples = gan.interpolate(*seed_pair(args.interpolate), steps=args.num, **options)
+    elif labels is not None:
+        # row by row: --num samples of each listed class
+        samples = gan.generate(len(labels) * args.num, seed=args.seed,
+                               labels=np.repeat(labels, args.num), **options)
     else:
         samples = gan.generate(args.num, seed=args.seed, **options)
     out = args.out
@@ -73,26 +85,39 @@ def run(args):
         width = len(str(args.num - 1))
         for index, image in enumerate(samples):
             save_image(image, out / f"sample_{index:0{width}d}.png")
-    elif args.interpolate and is_image:
-        save_grid(samples, out, columns=args.num, scale=4)  # one row: a strip
+    elif (args.interpolate or labels is not None) and is_image:
+        save_grid(samples, out, columns=args.num, scale=4)  # a strip, or a row per class
     else:
         reference = centers_of(config["data"]["source"]) if config else None
         save_samples(samples, out, reference)
-    what = f"an interpolation {args.interpolate}" if args.interpolate else "samples"
+    what = (f"an interpolation {args.interpolate}" if args.interpolate
+            else f"samples of each of the classes {args.labels}" if labels is not None
+            else "samples")
     averaged = gan.inference_generator(not args.raw_generator) is not gan.generator
     print(f"Wrote {args.num} {what} from {args.source}{' (generator EMA)' if averaged else ''} "
           f"to {out}")
 
 
 def _require_styles(gan, args):
-    """--truncation and --mix need a model with styles (`mix_styles`, `generate(...,
-    truncation=)`)."""
-    flag = "--mix" if args.mix else "--truncation"
-    if not hasattr(gan, "mix_styles"):
-        raise ValueError(f"{flag} applies to models with a truncation trick and styles "
-                         f"(StyleGAN2); {args.source} is a {type(gan).__name__}.")
-    if args.truncation is not None and not 0.0 <= args.truncation <= 1.0:
-        raise ValueError(f"--truncation must be in [0, 1] (1: none); got {args.truncation}.")
+    """--mix needs a model with styles (`mix_styles`); --truncation one with a
+    truncation trick (StyleGAN2's psi, or the other latent GANs' threshold on |z|),
+    and along an --interpolate path, with styles."""
+    if args.mix and not hasattr(gan, "mix_styles"):
+        raise ValueError(f"--mix applies to models with styles (StyleGAN2); {args.source} is "
+                         f"a {type(gan).__name__}.")
+    if args.truncation is None:
+        return
+    if not gan.supports_truncation:
+        raise ValueError(f"--truncation applies to models with a truncation trick; "
+                         f"{args.source} is a {type(gan).__name__}.")
+    if args.interpolate and not hasattr(gan, "mix_styles"):
+        raise ValueError("--truncation along an --interpolate path applies to models with "
+                         f"styles (StyleGAN2); {args.source} is a {type(gan).__name__}: its "
+                         "path runs between the two seeds' own latents.")
+    try:
+        gan.check_truncation(args.truncation)
+    except ValueError as error:  # its messages begin "truncation must ...": name the flag
+        raise ValueError(f"--{error}") from None
 
 
 def write_mixing_grid(gan, args, options):
@@ -125,6 +150,15 @@ def write_mixing_grid(gan, args, options):
         save_grid(np.concatenate(rows), args.out, columns=len(sources) + 1, scale=4)
     print(f"Wrote the style mixing of seeds {sources} into {destinations} (styles {first}-"
           f"{last}) from {args.source} to {args.out}")
+
+
+def parse_labels(text):
+    """The class numbers of `--labels 0,1,2`."""
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--labels takes class numbers separated by commas, like 0,1,2; got "
+                         f"{text!r}.") from None
 
 
 def seed_pair(text):

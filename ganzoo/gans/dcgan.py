@@ -24,35 +24,47 @@ class DCGAN(GAN):
         synchronized_batch_norm: under `tf.distribute`, batch norm uses the statistics
             of the global batch (all replicas), so training matches one device; off,
             each replica normalizes by its own slice (cheaper, slightly different).
+        num_classes, conditioning: a class-conditional DCGAN (see `GAN`): G takes
+            `[z, label]`, D `[image, label]` ("projection": a class embedding
+            concatenated to z, and D's logit plus <embed(y), features>; "concat"; or
+            "auxiliary", AC-GAN, with `class_loss_weight`).
         generator, discriminator: optional Keras models used instead of the defaults.
-        **kwargs: `loss`, `label_smoothing` (0.1 is the usual one-sided choice), `seed`.
+        **kwargs: `loss`, `label_smoothing` (0.1 is the usual one-sided choice), `seed`,
+            `class_loss_weight`.
 
     Example:
         >>> gan = DCGAN(image_shape=(32, 32, 1), latent_dim=100)
         >>> gan.compile()
         >>> gan.fit(ganzoo.data.load("digits", image_size=32), epochs=5)
+        >>> cgan = DCGAN(image_shape=(32, 32, 1), num_classes=10)
+        >>> cgan.compile()
+        >>> cgan.fit(ganzoo.data.load("digits", image_size=32, with_labels=True), epochs=5)
+        >>> sevens = cgan.generate(8, labels=7, seed=0)
     """
 
     def __init__(self, image_shape=None, latent_dim=100, base_filters=64, spectral_norm=False,
-                 pack=1, synchronized_batch_norm=False, generator=None, discriminator=None,
-                 **kwargs):
+                 pack=1, synchronized_batch_norm=False, num_classes=None,
+                 conditioning="projection", generator=None, discriminator=None, **kwargs):
         if image_shape is None:
             source = generator or discriminator
             if source is None:
                 raise ValueError("DCGAN needs image_shape, or networks to take it from.")
             image_shape = (source.output_shape if source is generator else source.input_shape)[1:]
+        num_classes, conditioning = self.checked_conditioning(num_classes, conditioning, pack)
         self.base_filters = base_filters
         self.spectral_norm = spectral_norm
         self.synchronized_batch_norm = bool(synchronized_batch_norm)
         if generator is None:
             generator = dcgan_generator(latent_dim, image_shape, base_filters,
-                                        self.synchronized_batch_norm)
+                                        self.synchronized_batch_norm, num_classes, conditioning)
         if discriminator is None:
             discriminator = dcgan_discriminator(
                 image_shape, base_filters, pack,
                 normalization="none" if spectral_norm else "batch", spectral_norm=spectral_norm,
-                synchronized_batch_norm=self.synchronized_batch_norm)
-        super().__init__(generator, discriminator, pack=pack, **kwargs)
+                synchronized_batch_norm=self.synchronized_batch_norm, num_classes=num_classes,
+                conditioning=conditioning)
+        super().__init__(generator, discriminator, pack=pack, num_classes=num_classes,
+                         conditioning=conditioning, **kwargs)
 
     @property
     def image_shape(self):

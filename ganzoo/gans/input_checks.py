@@ -96,3 +96,50 @@ def check_real_batch(images, expected_shape, step=None):
             "(ganzoo.data.load does this)."))
     with tf.control_dependencies(checks):
         return tf.identity(images)
+
+
+def split_batch(data, num_classes):
+    """`(samples, labels)` of one training batch, labels None for an unconditional GAN.
+
+    A conditional GAN (`num_classes` K) trains on `(samples, labels)` batches, an
+    unconditional one on samples alone; the other kind is a ValueError when the step
+    is traced, naming how to load the data. Labels are checked by `check_labels`.
+    """
+    labelled = isinstance(data, (tuple, list))
+    if num_classes is None:
+        if labelled:
+            raise ValueError("Real training data does not fit the GAN: got (samples, labels) "
+                             "batches, but this GAN is unconditional. Load the data with "
+                             "with_labels=False, or build the GAN with num_classes=K to "
+                             "condition it on the labels.")
+        return data, None
+    if not labelled or len(data) != 2:
+        raise ValueError(f"Real training data does not fit the GAN: this GAN is conditional "
+                         f"(num_classes={num_classes}) and trains on (images, labels) "
+                         "batches, but got samples alone. Load the data with "
+                         "with_labels=True.")
+    samples, labels = data
+    return samples, check_labels(labels, num_classes)
+
+
+def check_labels(labels, num_classes):
+    """`labels` as int32 `(batch,)` after checking them: integers of one axis when
+    traced (ValueError), and in [0, num_classes) at run time (an assertion failing with
+    `tf.errors.InvalidArgumentError`, like the pixel-range checks)."""
+    labels = tf.convert_to_tensor(labels)
+    if not labels.dtype.is_integer:
+        raise ValueError(f"Real training data does not fit the GAN: got {labels.dtype.name} "
+                         "labels; class labels are integers 0 .. num_classes - 1.")
+    if labels.shape.rank != 1:
+        raise ValueError(f"Real training data does not fit the GAN: got labels of shape "
+                         f"{tuple(labels.shape)}; a batch has one integer label per image, "
+                         "shape (batch,) (not one-hot).")
+    labels = tf.cast(labels, tf.int32)
+    inside = tf.logical_and(labels >= 0, labels < num_classes)
+    check = tf.debugging.assert_equal(
+        tf.reduce_all(inside), True,
+        message=f"Class labels must lie in [0, {num_classes}) for this GAN (num_classes="
+                f"{num_classes}), but this batch has one outside: relabel the data as 0 .. "
+                f"{num_classes - 1}, or build the GAN with the right num_classes.")
+    with tf.control_dependencies([check]):
+        return tf.identity(labels)

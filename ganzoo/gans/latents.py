@@ -61,3 +61,27 @@ def slerp(a, b, fractions):
         return ((1.0 - t) * a + t * b).astype("float32")
     path = (np.sin((1.0 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
     return path.astype("float32")
+
+
+def truncated_normal(rng, shape, threshold):
+    """N(0, 1) draws of `shape` with every entry resampled until |z| <= `threshold`.
+
+    BigGAN's truncation trick (Brock et al. 2019, section 3.1): less variety, each
+    sample closer to the prior's mode. NumPy, from `rng` (a `np.random.Generator`),
+    so the same seed gives the same latents.
+    """
+    check_threshold(threshold)
+    z = rng.standard_normal(shape)
+    outside = np.abs(z) > threshold
+    while outside.any():
+        z[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(z) > threshold
+    return z.astype("float32")
+
+
+def check_threshold(threshold):
+    """Refuse a truncation threshold that is not a positive finite number."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) or (
+            not np.isfinite(threshold) or threshold <= 0):
+        raise ValueError(f"truncation must be a positive threshold on |z| (BigGAN uses 0.04 to "
+                         f"2; smaller: less variety), or None for none; got {threshold!r}.")

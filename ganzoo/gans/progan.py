@@ -8,9 +8,9 @@ import tensorflow as tf
 from ganzoo import losses
 from ganzoo.gans.adversarial import after_batch, scale_for_gradients
 from ganzoo.gans.augment import ADA
-from ganzoo.gans.base import _FAKE, _REAL, GAN, _samples_of
+from ganzoo.gans.base import _FAKE, _REAL, GAN
 from ganzoo.gans.growth import Growth, LatestValue
-from ganzoo.gans.input_checks import check_real_batch
+from ganzoo.gans.input_checks import check_real_batch, split_batch
 from ganzoo.gans.trackers import Trackers
 from ganzoo.nets.progan import (growing_layer, images_at_stage, num_levels,
                                 progan_discriminator, progan_generator)
@@ -64,6 +64,8 @@ class ProGAN(GAN):
     """
 
     supported_losses = ("wasserstein",)
+    # Its growing networks have no label inputs (yet): num_classes is refused.
+    supports_conditioning = False
 
     def __init__(self, image_shape=None, latent_dim=128, channel_base=1024, channel_max=64,
                  fade_images=800_000, stable_images=800_000, gp_weight=10.0, drift_weight=0.001,
@@ -133,7 +135,7 @@ class ProGAN(GAN):
         return keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8)
 
     def train_step(self, data):
-        real = check_real_batch(_samples_of(data), self.data_shape,
+        real = check_real_batch(split_batch(data, self.num_classes)[0], self.data_shape,
                                 step=self.g_optimizer.iterations)
         with after_batch(data):
             # 1. the stage of the images shown so far, for every network (set already
@@ -212,7 +214,7 @@ class ProGAN(GAN):
         return loss, _gradients(tape, scaled_loss, self.generator_variables)
 
     def test_step(self, data):
-        real = check_real_batch(_samples_of(data), self.data_shape)
+        real = check_real_batch(split_batch(data, self.num_classes)[0], self.data_shape)
         level, alpha = self.growth.stage()
         return super().test_step(images_at_stage(real, level, alpha, self.growth.levels))
 

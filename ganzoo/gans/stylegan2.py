@@ -78,8 +78,11 @@ class StyleGAN2(GAN):
     """
 
     supported_losses = ("non_saturating",)
+    # Its mapping and synthesis networks have no label inputs (yet): num_classes is refused.
+    supports_conditioning = False
     latent_spaces = ("w", "z")
     supports_truncation = True
+    truncation_meaning = "psi"
 
     def __init__(self, image_shape=None, latent_dim=128, w_dim=None, mapping_layers=2,
                  channel_base=1024, channel_max=64, group_size=4, r1_gamma=1.0,
@@ -196,9 +199,10 @@ class StyleGAN2(GAN):
     # logs); the two updates below replace the base's: they run G as the reference
     # trains it (mixed styles, fresh noise maps) and add the lazy penalties.
 
-    def _discriminator_update(self, real, batch_size, noise_stream):
+    def _discriminator_update(self, real, batch_size, noise_stream, real_labels=None):
         """D's update against training fakes, with R1 on the reals every `r1_interval`
-        updates; returns D's loss without the penalty."""
+        updates; returns D's loss without the penalty. `real_labels` is always None
+        (unconditional)."""
         fake = self.synthesize(self.sample_generator_inputs(batch_size, noise_stream))
         real = self.augmented(real, noise_stream, _REAL)
         fake = self.augmented(fake, noise_stream, _FAKE)
@@ -307,6 +311,11 @@ class StyleGAN2(GAN):
         noise, synthesis = self.part("noise", use_ema), self.part("synthesis", use_ema)
         return _in_batches(lambda part: synthesis([part, *noise(part)], training=False), ws,
                            batch_size, (0, *self.data_shape))
+
+    def check_truncation(self, truncation):
+        """Refuse a psi outside [0, 1] (1: none)."""
+        if not 0.0 <= _checked_truncation(truncation) <= 1.0:
+            raise ValueError(f"truncation must be in [0, 1] (1: none); got {truncation}.")
 
     def generate(self, num=None, seed=None, latents=None, truncation=None, batch_size=256,
                  use_ema=True):

@@ -32,8 +32,10 @@ class WGANGP(GAN):
         synchronized_batch_norm: the image generator's batch norm uses the global
             batch's statistics under `tf.distribute` (see `DCGAN`); the critic and the
             vector networks have no batch norm.
+        num_classes, conditioning: a class-conditional critic and generator (see
+            `GAN`); the penalty differentiates the critic at the real batch's labels.
         generator, discriminator: optional Keras models used instead of the defaults.
-        **kwargs: `seed` (see `GAN`).
+        **kwargs: `seed`, `class_loss_weight` (see `GAN`).
 
     Example:
         >>> gan = WGANGP(data_shape=(2,), latent_dim=2)
@@ -45,13 +47,15 @@ class WGANGP(GAN):
 
     def __init__(self, image_shape=None, data_shape=None, latent_dim=128, n_critic=5,
                  gp_weight=10.0, base_filters=64, hidden_units=(512, 512, 512), pack=1,
-                 synchronized_batch_norm=False, generator=None, discriminator=None,
-                 loss="wasserstein", **kwargs):
+                 synchronized_batch_norm=False, num_classes=None, conditioning="projection",
+                 generator=None, discriminator=None, loss="wasserstein", **kwargs):
         if n_critic < 1:
             raise ValueError(f"n_critic must be at least 1; got {n_critic}.")
         if (image_shape is None) == (data_shape is None) and generator is None:
             raise ValueError("WGANGP needs exactly one of image_shape (images) and "
                              "data_shape (vectors), or a generator.")
+        num_classes, conditioning = self.checked_conditioning(num_classes, conditioning, pack)
+        conditional = dict(num_classes=num_classes, conditioning=conditioning)
         self.discriminator_steps = int(n_critic)
         self.gp_weight = float(gp_weight)
         self.base_filters = base_filters
@@ -59,24 +63,28 @@ class WGANGP(GAN):
         self.synchronized_batch_norm = bool(synchronized_batch_norm)
         if image_shape is not None:
             generator = generator or dcgan_generator(latent_dim, image_shape, base_filters,
-                                                     self.synchronized_batch_norm)
+                                                     self.synchronized_batch_norm, **conditional)
             discriminator = discriminator or dcgan_discriminator(
-                image_shape, base_filters, pack, normalization="layer")
+                image_shape, base_filters, pack, normalization="layer", **conditional)
         elif data_shape is not None:
             generator = generator or mlp_generator(latent_dim, data_shape, self.hidden_units,
-                                                   output_activation="linear")
+                                                   output_activation="linear", **conditional)
             discriminator = discriminator or mlp_discriminator(data_shape, self.hidden_units,
-                                                               pack)
-        super().__init__(generator, discriminator, loss=loss, pack=pack, **kwargs)
+                                                               pack, **conditional)
+        super().__init__(generator, discriminator, loss=loss, pack=pack, **conditional, **kwargs)
         self._image_networks = image_shape is not None
 
     def default_optimizer(self):
         return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)
 
-    def discriminator_loss(self, real, fake, real_scores, fake_scores, noise_stream):
+    def discriminator_loss(self, real, fake, real_scores, fake_scores, noise_stream,
+                           real_labels=None):
         # one coefficient per critic input: a packed group moves along one segment
         alpha = self.interpolation_coefficients(tf.shape(real)[0] // self.pack, noise_stream)
-        penalty = losses.gradient_penalty(self.judge, real, fake, tf.repeat(alpha, self.pack),
+        # a conditional critic is differentiated at the real labels: the constraint holds
+        # for each class's critic x -> D(x, y)
+        penalty = losses.gradient_penalty(lambda samples: self.judge(samples, real_labels),
+                                          real, fake, tf.repeat(alpha, self.pack),
                                           group=self.pack)
         return losses.wasserstein_discriminator_loss(real_scores, fake_scores) + (
             self.gp_weight * penalty)

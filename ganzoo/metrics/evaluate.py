@@ -38,28 +38,28 @@ def feature_stats(images, extractor="digits", keep=10_000, confidence=0.9, seed=
 def gan_batches(gan, num, seed=0, batch_size=1000, use_ema=True, truncation=None):
     """`gan.generate(num, seed)` in batches: the same images, never all in memory at once.
     A GAN with a generator EMA samples from the average unless `use_ema=False`;
-    `truncation` is the psi of a GAN with a truncation trick (None: none)."""
+    `truncation` is the GAN's truncation trick's value (None: none)."""
     check_truncation(gan, truncation)
     generator = gan.inference_generator(use_ema)
     rng = np.random.default_rng(seed)
     for start in range(0, num, batch_size):
-        latent = rng.standard_normal((min(batch_size, num - start), gan.latent_dim))
-        latent = latent.astype("float32")
-        if truncation is None:
+        size = min(batch_size, num - start)
+        if truncation is None and getattr(gan, "num_classes", None) is None:
+            latent = rng.standard_normal((size, gan.latent_dim)).astype("float32")
             yield np.asarray(generator(latent, training=False))
-        else:
-            yield gan.generate(latents=latent, truncation=truncation, use_ema=use_ema)
+        else:  # the rng goes on drawing as generate's own would
+            yield gan.generate(size, seed=rng, truncation=truncation, use_ema=use_ema)
 
 
 def check_truncation(gan, truncation):
-    """Refuse a truncation psi for a GAN without the trick, or one outside [0, 1]."""
+    """Refuse a truncation for a GAN without the trick, or one it cannot take (a
+    StyleGAN2 psi outside [0, 1], a latent threshold that is not positive)."""
     if truncation is None:
         return
     if not gan.supports_truncation:
-        raise ValueError(f"truncation applies to GANs with a truncation trick (StyleGAN2); "
-                         f"this is a {type(gan).__name__}.")
-    if not 0.0 <= truncation <= 1.0:
-        raise ValueError(f"truncation must be in [0, 1] (1: none); got {truncation}.")
+        raise ValueError(f"truncation applies to GANs with a truncation trick; this is a "
+                         f"{type(gan).__name__}.")
+    gan.check_truncation(truncation)
 
 
 def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_METRICS,
@@ -192,8 +192,8 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
         resize: how a folder's non-square images become square, as for training
             (`ganzoo.data.load`'s `resize`).
         use_ema: sample the generator EMA, if the GAN keeps one (else the raw one).
-        truncation: psi of the truncation trick for a GAN that has one (StyleGAN2);
-            None: none.
+        truncation: the truncation trick's value (None: none): a StyleGAN2's psi, the
+            other latent GANs' threshold on |z| (`gan.truncation_meaning`).
 
     Returns:
         {"rows": [{"name", "metrics", "protocol"}, ...], "protocol": {...shared...}}.
@@ -220,7 +220,7 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
     kwargs = dict(real_labels=real_labels, metrics=metrics, seed=seed, **compare_kwargs)
     rows = []
     described = f"generated, latent seed {seed}" + (
-        "" if truncation is None else f", truncation psi {truncation}")
+        "" if truncation is None else f", truncation {gan.truncation_meaning} {truncation}")
     for label, images, described in (
             (name, gan_batches(gan, num, seed, use_ema=use_ema, truncation=truncation),
              described),
@@ -234,6 +234,7 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
               "num_samples": num, "seed": seed}
     if truncation is not None:
         shared["truncation"] = truncation
+        shared["truncation_meaning"] = gan.truncation_meaning
     return {"rows": rows, "protocol": shared}
 
 
@@ -271,7 +272,8 @@ def protocol_lines(report):
     lines.append(f"real reference: {shared['reference']}, {shared['num_reference']} images at "
                  f"{size}; every row: {shared['num_samples']} samples (seed {shared['seed']})")
     if shared.get("truncation") is not None:
-        lines.append(f"generated with the truncation trick, psi {shared['truncation']}")
+        lines.append(f"generated with the truncation trick, "
+                     f"{shared.get('truncation_meaning', 'psi')} {shared['truncation']}")
     if "kid" in first:
         lines.append(f"KID: {first['kid']['subsets']} subsets of {first['kid']['subset_size']}, "
                      f"kernel {first['kid']['kernel']} (values as computed, not x 1000)")

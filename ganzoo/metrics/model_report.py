@@ -33,8 +33,8 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     training data's `resize` (how a folder's non-square images were made square), and
     `direction` a Pix2Pix's (`load_paired`). A GAN with a generator EMA is measured on
     the averaged generator, or with `use_ema=False` on the raw one; the protocol's
-    `generator_weights` says which. `truncation` is the psi of a GAN with a truncation
-    trick (StyleGAN2). `num`, `seed`, `extractor`, `use_ema` and `truncation` apply to
+    `generator_weights` says which. `truncation` is the value of its truncation trick
+    (a StyleGAN2's psi, the other latent GANs' threshold on |z|). `num`, `seed`, `extractor`, `use_ema` and `truncation` apply to
     GANs that sample images only."""
     from ganzoo.metrics import (evaluate, mixture_table, paired_translation, stacked_table,
                                 super_resolution_table, translation)

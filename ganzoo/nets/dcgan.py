@@ -9,6 +9,8 @@ smallest even-halving size of at least 4 (7 for 28, 4 for 32 and 64).
 import keras
 from keras import layers
 
+from ganzoo.nets.conditioning import (discriminator_inputs, discriminator_outputs,
+                                      generator_inputs, with_label)
 from ganzoo.nets.discriminator_options import maybe_spectral_norm, packed_shape
 
 
@@ -52,8 +54,8 @@ def num_resolution_steps(size):
 
 
 def dcgan_generator(latent_dim, image_shape, base_filters=64, synchronized_batch_norm=False,
-                    name="dcgan_generator"):
-    """Latent vector -> image in [-1, 1] of `image_shape`.
+                    num_classes=None, conditioning="projection", name="dcgan_generator"):
+    """Latent vector (and label, when conditional) -> image in [-1, 1] of `image_shape`.
 
     Args:
         latent_dim: size of the latent vector z.
@@ -61,15 +63,17 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, synchronized_batch
         base_filters: filters of the last hidden block; each block closer to z doubles it.
         synchronized_batch_norm: batch statistics over the global batch under
             `tf.distribute` (as on one device), not per replica.
+        num_classes, conditioning: class conditioning (see `ganzoo.nets.conditioning`);
+            None: unconditional, the input is z alone.
     """
     size, channels = validate_image_shape(image_shape)
     steps = num_resolution_steps(size)
     base_size = size >> steps
     filters = base_filters * 2 ** (steps - 1)
 
-    z = keras.Input((latent_dim,), name="z")
+    inputs, code = generator_inputs(latent_dim, num_classes, conditioning)
     x = layers.Dense(base_size * base_size * filters, use_bias=False,
-                     kernel_initializer=_weights_init())(z)
+                     kernel_initializer=_weights_init())(code)
     x = _batch_norm(synchronized_batch_norm)(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((base_size, base_size, filters))(x)
@@ -83,13 +87,14 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, synchronized_batch
                                kernel_initializer=_weights_init())(x)
     # tanh in float32, so mixed-precision outputs still land exactly in [-1, 1].
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
-    return keras.Model(z, image, name=name)
+    return keras.Model(inputs, image, name=name)
 
 
 def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="batch",
-                        spectral_norm=False, synchronized_batch_norm=False,
-                        name="dcgan_discriminator"):
-    """Image -> one real/fake logit; the mirror image of `dcgan_generator`.
+                        spectral_norm=False, synchronized_batch_norm=False, num_classes=None,
+                        conditioning="projection", name="dcgan_discriminator"):
+    """Image (and label, when conditional) -> one real/fake logit; the mirror image of
+    `dcgan_generator`.
 
     Args:
         image_shape: `(size, size, channels)`, size a multiple of 4, channels 1 or 3.
@@ -100,13 +105,17 @@ def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="bat
         spectral_norm: spectral normalization of every convolution and the logit layer.
         synchronized_batch_norm: with `normalization="batch"`, statistics over the
             global batch under `tf.distribute`, not per replica.
+        num_classes, conditioning: class conditioning (see `ganzoo.nets.conditioning`):
+            "concat" appends the label as channels of the image, "projection" adds
+            <embed(y), features> to the logit, "auxiliary" adds a head of class logits.
     """
     size, _ = validate_image_shape(image_shape)
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}; "
                          f"got {normalization!r}.")
     image = keras.Input(packed_shape(image_shape, pack), name="image")
-    x = image
+    inputs, label = discriminator_inputs(image, num_classes, conditioning)
+    x = with_label(image, label, num_classes, conditioning)
     for step in range(num_resolution_steps(size)):
         normalized = step > 0 and normalization != "none"  # never on D's input layer
         conv = layers.Conv2D(base_filters * 2 ** step, 4, strides=2, padding="same",
@@ -117,7 +126,9 @@ def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="bat
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     logit = layers.Dense(1, kernel_initializer=_weights_init(), dtype="float32", name="logit")
-    return keras.Model(image, maybe_spectral_norm(logit, spectral_norm)(x), name=name)
+    outputs = discriminator_outputs(x, maybe_spectral_norm(logit, spectral_norm), label,
+                                    num_classes, conditioning)
+    return keras.Model(inputs, outputs, name=name)
 
 
 NORMALIZATIONS = {

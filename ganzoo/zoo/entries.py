@@ -108,9 +108,12 @@ def _default_argument(variant, name):
 def data_arguments(config):
     """The keyword arguments of the entry's data loader (`data_loader_of`): its `data:`
     section, with the image size and channels of the model's image shape (an
-    upscaler's: the model's channels)."""
+    upscaler's: the model's channels), and labels for a class-conditional model
+    (`num_classes` in `model:`)."""
     variant = get_variant(config["variant"])
     arguments = dict(config["data"])
+    if config["model"].get("num_classes") is not None:
+        arguments["with_labels"] = True
     if variant.kind == UPSCALER:
         arguments["channels"] = config["model"].get("channels",
                                                     _default_argument(variant, "channels"))

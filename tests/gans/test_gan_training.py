@@ -43,11 +43,12 @@ def test_discriminator_steps_hook_sets_the_number_of_d_updates():
     assert int(gan.d_optimizer.iterations) == 20
 
 
-def test_labelled_batches_are_accepted_and_labels_ignored():
+def test_labelled_batches_are_refused_by_an_unconditional_gan():
+    # (tests/gans/test_conditional.py trains conditional GANs on such batches)
     gan = make_gan(ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8))
-    history = gan.fit(_dataset_for(gan, with_labels=True), epochs=1, verbose=0)
-    assert int(gan.g_optimizer.iterations) == 4
-    assert np.isfinite(history.history["d_loss"][0])
+    with pytest.raises(ValueError, match="this GAN is unconditional"):
+        gan.fit(_dataset_for(gan, with_labels=True), epochs=1, verbose=0)
+    assert int(gan.g_optimizer.iterations) == 0
 
 
 def test_logged_losses_are_the_true_values_of_the_step():

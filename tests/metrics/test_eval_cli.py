@@ -130,8 +130,8 @@ def test_eval_samples_with_the_truncation_psi(style_run, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("source, psi, message", [
-    ("image_run", "0.7", "truncation applies to GANs with a truncation trick (StyleGAN2); "
-                         "this is a DCGAN."),
+    ("image_run", "0", "truncation must be a positive threshold on |z| (BigGAN uses 0.04 "
+                       "to 2; smaller: less variety), or None for none; got 0.0."),
     ("style_run", "1.5", "truncation must be in [0, 1] (1: none); got 1.5."),
     ("vanilla-ring8", "0.7", "truncation is measured with the image metrics; 'ring8' is "
                              "scored by its modes, without it."),
