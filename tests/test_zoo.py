@@ -350,3 +350,16 @@ def test_a_batch_larger_than_the_data_gives_advice_the_config_can_follow(tmp_pat
     # The Python API keeps its own advice.
     with pytest.raises(ValueError, match="drop_remainder=False"):
         ganzoo.data.load(folder, 8, batch_size=8)
+
+
+def test_a_loaded_progan_entry_is_fully_grown_and_weights_saved_mid_growth_are_refused(
+        tmp_path):
+    gan = ganzoo.load("progan-digits")
+    # the weights file holds the networks (their stage included), not the schedule
+    assert (gan.resolution, gan.alpha) == (32, 1.0)
+    assert int(gan.growth.images_seen.numpy()) == gan.growth.total_images
+    fresh = zoo.load("progan-digits", pretrained=False)  # at 4x4, as training starts
+    pretrained.save_weights(fresh, tmp_path / "young.npz")
+    with pytest.raises(ValueError, match="saved mid-growth \\(4x4, alpha 1.000\\)"):
+        pretrained.load_weights(zoo.load("progan-digits", pretrained=False),
+                                tmp_path / "young.npz")

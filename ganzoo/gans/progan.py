@@ -129,6 +129,23 @@ class ProGAN(GAN):
             network.set_stage(level, alpha)
         return level, alpha
 
+    def stage_from_networks(self):
+        """Set `growth.images_seen` from the generator's stage after its weights were set
+        alone (a zoo weights file holds the networks, whose level and alpha are weights,
+        but not the schedule): a fully grown generator makes the GAN fully grown, so
+        `resolution`, `alpha` and further training go on from the final size. Weights
+        saved mid-growth are refused, as the images shown cannot be told from them."""
+        layer = growing_layer(self.generator)
+        level = int(keras.ops.convert_to_numpy(layer.level))
+        alpha = float(keras.ops.convert_to_numpy(layer.alpha))
+        if (level, alpha) != (self.growth.levels - 1, 1.0):
+            raise ValueError(f"These {type(self).__name__} weights were saved mid-growth "
+                             f"({4 * 2 ** level}x{4 * 2 ** level}, alpha {alpha:.3f}); load "
+                             "the run folder or checkpoint instead, which holds the schedule.")
+        self.growth.images_seen.assign(max(int(self.growth.images_seen.numpy()),
+                                           self.growth.total_images))
+        self.apply_stage()
+
     # ---------------------------------------------------------------------- training
 
     def default_optimizer(self):

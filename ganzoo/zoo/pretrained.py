@@ -87,6 +87,8 @@ def load_weights(model, path, sha256=None):
                              f"arrays for it where {len(expected)} of shapes "
                              f"{[a.shape for a in expected][:3]}... are needed.")
         network.set_weights(stored)
+    if hasattr(model, "stage_from_networks"):  # a ProGAN: its schedule follows its networks
+        model.stage_from_networks()
     return model
 
 

@@ -80,7 +80,8 @@ def exported(case):
         # zero artifact. Exported by name, as `ganzoo-export NAME` does: a trained
         # entry, so digits entries get the classifier check and the translator its
         # own domain's images.
-        generator = ganzoo.load(case).generator
+        # the network the export takes: the generator EMA, if the entry keeps one
+        generator = ganzoo.load(case).inference_generator()
         manifest = export_generator(case, folder, calibration_samples=CALIBRATION_SAMPLES)
     return generator, folder, manifest
 
@@ -88,13 +89,16 @@ def exported(case):
 @functools.cache
 def reference(case, num=32, seed=123):
     """(inputs, Keras outputs) of a case on inputs other than the export's own."""
-    generator = exported(case)[0]
-    inputs = latent_or_images(generator, num, seed)
+    generator, _, manifest = exported(case)
+    inputs = latent_or_images(generator, num, seed, manifest["input"].get("training_size"))
     return inputs, np.asarray(generator(inputs, training=False))
 
 
-def latent_or_images(generator, num, seed=0):
+def latent_or_images(generator, num, seed=0, size=None):
+    """Latents, or real images (at `size`, for a generator that takes any size)."""
     shape = tuple(generator.input_shape[1:])
+    if size is not None:
+        shape = (*size, shape[-1])
     if len(shape) == 1:
         return np.random.default_rng(seed).standard_normal((num, *shape)).astype("float32")
     return real_images(num, shape, seed)
