@@ -62,10 +62,9 @@ def measure(gan, config, name, truncation=None):
     from ganzoo.metrics.model_report import data_options, evaluate_model, headline_metrics
 
     evaluation = config.get("evaluation") or {}
-    options = {} if truncation is None else {"truncation": truncation}
     table, report = evaluate_model(gan, config["data"]["source"], name=name,
                                    num=evaluation.get("num"), seed=evaluation.get("seed", 0),
-                                   **data_options(config), **options)
+                                   truncation=truncation, **data_options(config))
     return headline_metrics(report)
 
 
