@@ -62,7 +62,7 @@ def run(args):
         raise ValueError("--labels makes a grid of classes; it does not combine with "
                          "--interpolate or --mix.")
     if args.truncation is not None or args.mix:
-        _require_styles(gan, args)
+        _check_style_options(gan, args)
         options["truncation"] = args.truncation
     if args.mix:
         return write_mixing_grid(gan, args, options)
@@ -98,18 +98,15 @@ def run(args):
           f"to {out}")
 
 
-def _require_styles(gan, args):
-    """--mix needs a model with styles (`mix_styles`); --truncation one with a
-    truncation trick (StyleGAN2's psi, or the other latent GANs' threshold on |z|),
-    and along an --interpolate path, with styles."""
+def _check_style_options(gan, args):
+    """--mix needs a model with styles (`mix_styles`); --truncation a value the model's
+    trick takes (StyleGAN2's psi, the other latent GANs' threshold on |z|), and along an
+    --interpolate path, styles."""
     if args.mix and not hasattr(gan, "mix_styles"):
         raise ValueError(f"--mix applies to models with styles (StyleGAN2); {args.source} is "
                          f"a {type(gan).__name__}.")
     if args.truncation is None:
         return
-    if not gan.supports_truncation:
-        raise ValueError(f"--truncation applies to models with a truncation trick; "
-                         f"{args.source} is a {type(gan).__name__}.")
     if args.interpolate and not hasattr(gan, "mix_styles"):
         raise ValueError("--truncation along an --interpolate path applies to models with "
                          f"styles (StyleGAN2); {args.source} is a {type(gan).__name__}: its "

@@ -94,10 +94,8 @@ class GAN(AdversarialModel):
     supported_losses = ("non_saturating", "minimax", "least_squares", "hinge")
     # Latent spaces `interpolate` can walk: "z", the generator's Gaussian input.
     latent_spaces = ("z",)
-    # Whether `generate` (and `ganzoo eval`) take `truncation`: here BigGAN's threshold
-    # on |z| (`truncated_normal`); StyleGAN2 overrides it as its psi.
-    supports_truncation = True
-    # What `truncation` is for the variant, as reports name it.
+    # What `generate(truncation=)` is for the variant, as reports name it: here BigGAN's
+    # threshold on |z| (`truncated_normal`); StyleGAN2 overrides it as its psi.
     truncation_meaning = "threshold on |z|"
     # Whether the variant takes `num_classes` (its networks have label inputs).
     supports_conditioning = True
@@ -348,9 +346,8 @@ class GAN(AdversarialModel):
         samples = pack_samples(samples, self.pack)
         if self.num_classes is None:
             return self.discriminator(samples, training=training), None
-        if self.conditioning == "auxiliary":
-            scores, class_logits = self.discriminator(samples, training=training)
-            return scores, class_logits
+        if self.conditioning == "auxiliary":  # (scores, class logits)
+            return tuple(self.discriminator(samples, training=training))
         return self.discriminator([samples, labels], training=training), None
 
     def class_loss(self, class_logits, labels):

@@ -81,7 +81,6 @@ class StyleGAN2(GAN):
     # Its mapping and synthesis networks have no label inputs (yet): num_classes is refused.
     supports_conditioning = False
     latent_spaces = ("w", "z")
-    supports_truncation = True
     truncation_meaning = "psi"
 
     def __init__(self, image_shape=None, latent_dim=128, w_dim=None, mapping_layers=2,

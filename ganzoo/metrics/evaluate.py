@@ -39,27 +39,13 @@ def gan_batches(gan, num, seed=0, batch_size=1000, use_ema=True, truncation=None
     """`gan.generate(num, seed)` in batches: the same images, never all in memory at once.
     A GAN with a generator EMA samples from the average unless `use_ema=False`;
     `truncation` is the GAN's truncation trick's value (None: none)."""
-    check_truncation(gan, truncation)
-    generator = gan.inference_generator(use_ema)
-    rng = np.random.default_rng(seed)
+    if truncation is not None:
+        gan.check_truncation(truncation)
+    rng = np.random.default_rng(seed)  # each batch goes on drawing from the same stream
     for start in range(0, num, batch_size):
         size = min(batch_size, num - start)
-        if truncation is None and getattr(gan, "num_classes", None) is None:
-            latent = rng.standard_normal((size, gan.latent_dim)).astype("float32")
-            yield np.asarray(generator(latent, training=False))
-        else:  # the rng goes on drawing as generate's own would
-            yield gan.generate(size, seed=rng, truncation=truncation, use_ema=use_ema)
-
-
-def check_truncation(gan, truncation):
-    """Refuse a truncation for a GAN without the trick, or one it cannot take (a
-    StyleGAN2 psi outside [0, 1], a latent threshold that is not positive)."""
-    if truncation is None:
-        return
-    if not gan.supports_truncation:
-        raise ValueError(f"truncation applies to GANs with a truncation trick; this is a "
-                         f"{type(gan).__name__}.")
-    gan.check_truncation(truncation)
+        yield gan.generate(size, seed=rng, truncation=truncation, batch_size=size,
+                           use_ema=use_ema)
 
 
 def compare(fake, real, extractor="digits", *, real_labels=None, metrics=ALL_METRICS,
@@ -203,7 +189,8 @@ def evaluate_gan(gan, name="model", num=None, seed=0, source="digits", split="te
         raise ValueError(f"image metrics need a GAN that makes images; this one makes samples of "
                          f"shape {shape} (for 2D mixtures use "
                          f"ganzoo.metrics.mixture_mode_metrics).")
-    check_truncation(gan, truncation)
+    if truncation is not None:  # before any sample or feature is computed
+        gan.check_truncation(truncation)
     extractor = get_extractor(extractor)
     extractor.check_source(source)
     size, channels = shape[0], shape[-1]
