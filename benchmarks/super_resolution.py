@@ -1,7 +1,9 @@
 """Super-resolution x4 on a held-out photo: bicubic, SRResNet and SRGAN.
 
-Per seed, SRResNet (Ledig et al. 2017; B residual blocks, sub-pixel upsampling, MSE)
-trains on random patches of scikit-learn's china.jpg (`ganzoo.data.load_patches(
+Per seed, SRResNet (Ledig et al. 2017; B residual blocks, sub-pixel upsampling, MSE;
+by default without batch norm and learning the residual over a bilinear upsampling of
+its input, which learns far faster here: `--batch-norm --upsampled-skip none` is the
+paper's network) trains on random patches of scikit-learn's china.jpg (`ganzoo.data.load_patches(
 "sklearn_photos", split="train")`); SRGAN then starts from the trained SRResNet, as the
 paper does, and trains against its discriminator with the content loss plus 1e-3 times
 the adversarial loss, the rate dropping tenfold halfway (`step_decay_optimizers`). All
@@ -62,7 +64,8 @@ def run_cell(job):
     tf.config.threading.set_intra_op_parallelism_threads(job["threads"])
     tf.config.threading.set_inter_op_parallelism_threads(job["threads"])
     networks = {"scale": SCALE, "residual_blocks": job["residual_blocks"],
-                "filters": job["filters"]}
+                "filters": job["filters"], "batch_norm": job["batch_norm"],
+                "upsampled_skip": job["upsampled_skip"]}
     patches = ganzoo.data.load_patches("sklearn_photos", job["patch_size"], SCALE,
                                        job["batch_size"], seed=job["seed"]).repeat()
     (low, high), = load_sr_images("sklearn_photos", SCALE, split="test")
@@ -126,6 +129,12 @@ def main(argv=None):
                         help="high-resolution patch side (96 in the paper)")
     parser.add_argument("--residual-blocks", type=int, default=8, help="B (16 in the paper)")
     parser.add_argument("--filters", type=int, default=32, help="64 in the paper")
+    parser.add_argument("--batch-norm", action="store_true",
+                        help="the paper's batch norms in the generator (default: none, as EDSR)")
+    parser.add_argument("--upsampled-skip", choices=("bilinear", "nearest", "none"),
+                        default="bilinear",
+                        help="add the input, upsampled so, to the output (VDSR); none: the "
+                             "paper's tanh output")
     parser.add_argument("--discriminator-filters", type=int, default=32,
                         help="SRGAN discriminator's first filters (64 in the paper)")
     parser.add_argument("--runs", type=Path, default=Path("runs"),
@@ -145,6 +154,8 @@ def main(argv=None):
     jobs = [{"seed": seed, "steps": args.steps, "gan_steps": args.gan_steps,
              "batch_size": args.batch_size, "patch_size": args.patch_size,
              "residual_blocks": args.residual_blocks, "filters": args.filters,
+             "batch_norm": args.batch_norm,
+             "upsampled_skip": None if args.upsampled_skip == "none" else args.upsampled_skip,
              "discriminator_filters": args.discriminator_filters, "runs": str(runs.resolve()),
              "threads": 1 if args.jobs > 1 else 0}
             for seed in args.seeds]
@@ -180,8 +191,11 @@ def publish_table(cells, args, command_args, total_s, reused, picture):
               f"{median('SRResNet', 'sharpness'):.3f} at a PSNR loss of {loss:.2f} dB (target: "
               f"sharper at <= {MAX_SRGAN_LOSS_DB} dB: "
               f"{verdict(sharper and loss <= MAX_SRGAN_LOSS_DB)})"]
+    generator = ("batch norm" if args.batch_norm else "no batch norm") + (
+        "" if args.upsampled_skip == "none" else
+        f", residual over {args.upsampled_skip} upsampling of the input")
     setup = (f"SRResNet B={args.residual_blocks}, {args.filters} filters (the paper: 16, 64), "
-             f"{args.steps} steps "
+             f"{generator}, {args.steps} steps "
              f"(Adam 1e-4, beta_1 0.9), then SRGAN from it for {args.gan_steps} steps (rate "
              f"1e-4, 1e-5 after half; adversarial weight 1e-3; discriminator "
              f"{args.discriminator_filters} first filters); batches of {args.batch_size} "

@@ -31,9 +31,10 @@ class SuperResolution(PairedModel):
     pair_names = ("low_resolution", "high_resolution")
     data_loader = "load_patches"
 
-    def init_super_resolution(self, scale, channels, residual_blocks, filters, content_loss,
-                              pixel_weight, feature_model, feature_weight, generator,
-                              discriminator=None, adversarial_weight=0.0):
+    def init_super_resolution(self, scale, channels, residual_blocks, filters, batch_norm,
+                              upsampled_skip, content_loss, pixel_weight, feature_model,
+                              feature_weight, generator, discriminator=None,
+                              adversarial_weight=0.0):
         """Check the arguments shared by both constructors, build the default
         generator and hand the networks to `init_networks`."""
         scale = check_scale(scale)
@@ -45,7 +46,7 @@ class SuperResolution(PairedModel):
                              f"{pixel_weight} and {feature_weight}.")
         if generator is None:
             generator = srresnet_generator(scale, channels, residual_blocks, filters,
-                                           name="generator")
+                                           batch_norm, upsampled_skip, name="generator")
         _check_generator(generator, scale, channels)
         if feature_model is not None:
             check_feature_model(feature_model, channels)
@@ -55,6 +56,7 @@ class SuperResolution(PairedModel):
                            else ("content", "feature"))
         self.scale, self.channels = scale, int(channels)
         self.residual_blocks, self.filters = residual_blocks, filters
+        self.batch_norm, self.upsampled_skip = bool(batch_norm), upsampled_skip
         self.content_loss, self.pixel_weight = content_loss, float(pixel_weight)
         self.feature_model, self.feature_weight = feature_model, float(feature_weight)
 
@@ -63,6 +65,7 @@ class SuperResolution(PairedModel):
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "channels": self.channels,
                 "residual_blocks": self.residual_blocks, "filters": self.filters,
+                "batch_norm": self.batch_norm, "upsampled_skip": self.upsampled_skip,
                 "content_loss": self.content_loss, "pixel_weight": self.pixel_weight,
                 "feature_model": (None if self.feature_model is None else
                                   keras.saving.serialize_keras_object(self.feature_model)),
@@ -142,6 +145,11 @@ class SRResNet(SuperResolution):
         channels: image channels, 1 or 3.
         residual_blocks: B, the generator's residual blocks (16 in the paper).
         filters: the generator's filters (64).
+        batch_norm: the generator's batch norms (the paper's); False drops them (EDSR).
+        upsampled_skip: None (the paper's), "bilinear" or "nearest": the generator
+            adds the input, upsampled, to its output and learns only the residual
+            (VDSR); with `batch_norm=False` it learns much faster on a small budget
+            (`ganzoo.nets.srresnet`).
         content_loss: "mse" (the paper's) or "l1", pixel-wise on [-1, 1] images.
         pixel_weight: weight of that pixel loss (0 leaves the feature loss alone, as
             the paper's SRGAN-VGG54).
@@ -159,11 +167,12 @@ class SRResNet(SuperResolution):
     """
 
     def __init__(self, scale=4, channels=3, residual_blocks=PAPER_BLOCKS, filters=PAPER_FILTERS,
-                 content_loss="mse", pixel_weight=1.0, feature_model=None, feature_weight=1.0,
+                 batch_norm=True, upsampled_skip=None, content_loss="mse", pixel_weight=1.0, feature_model=None, feature_weight=1.0,
                  generator=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.init_super_resolution(scale, channels, residual_blocks, filters, content_loss,
-                                   pixel_weight, feature_model, feature_weight, generator)
+        self.init_super_resolution(scale, channels, residual_blocks, filters, batch_norm,
+                                   upsampled_skip, content_loss, pixel_weight, feature_model,
+                                   feature_weight, generator)
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -194,7 +203,7 @@ class SRGAN(SuperResolution):
     """
 
     def __init__(self, scale=4, channels=3, residual_blocks=PAPER_BLOCKS, filters=PAPER_FILTERS,
-                 content_loss="mse", pixel_weight=1.0, feature_model=None, feature_weight=1.0,
+                 batch_norm=True, upsampled_skip=None, content_loss="mse", pixel_weight=1.0, feature_model=None, feature_weight=1.0,
                  patch_size=PAPER_PATCH, discriminator_filters=64,
                  adversarial_weight=PAPER_ADVERSARIAL_WEIGHT, generator=None,
                  discriminator=None, seed=None, **kwargs):
@@ -206,9 +215,9 @@ class SRGAN(SuperResolution):
             discriminator = srgan_discriminator(patch_size, channels, discriminator_filters,
                                                 name="discriminator")
         _check_discriminator(discriminator, (patch_size, patch_size, channels))
-        self.init_super_resolution(scale, channels, residual_blocks, filters, content_loss,
-                                   pixel_weight, feature_model, feature_weight, generator,
-                                   discriminator, adversarial_weight)
+        self.init_super_resolution(scale, channels, residual_blocks, filters, batch_norm,
+                                   upsampled_skip, content_loss, pixel_weight, feature_model,
+                                   feature_weight, generator, discriminator, adversarial_weight)
         self.patch_size, self.discriminator_filters = patch_size, discriminator_filters
 
     @property
