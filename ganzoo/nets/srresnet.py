@@ -18,6 +18,7 @@ Fully convolutional: it upscales images of any height and width.
 """
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 from ganzoo.nets.image_layers import conv_init
@@ -53,6 +54,37 @@ class PixelShuffle(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class InterpolatedUpsampling(layers.Layer):
+    """`(N, H, W, C)` -> `(N, rH, rW, C)` by bilinear or nearest interpolation, in float32.
+
+    `tf.image.resize` on the traced size: Keras' `UpSampling2D` checks its size in
+    Python and fails to trace with an unknown height and width, as exports need.
+
+    Args:
+        factor: r, the upscaling factor.
+        interpolation: "bilinear" or "nearest".
+    """
+
+    def __init__(self, factor=2, interpolation="bilinear", **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        self.factor, self.interpolation = int(factor), interpolation
+
+    def call(self, images):
+        size = tf.shape(images)[1:3] * self.factor
+        return tf.cast(tf.image.resize(images, size, method=self.interpolation), self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        grow = lambda side: None if side is None else side * self.factor  # noqa: E731
+        return (batch, grow(height), grow(width), channels)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor,
+                "interpolation": self.interpolation}
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -148,8 +180,7 @@ def srresnet_generator(scale=4, channels=3, residual_blocks=PAPER_BLOCKS,
         return keras.Model(low, high, name=name)
     # Zero-initialised, so training starts from plain interpolation.
     detail = _conv(channels, 9, name="to_detail", kernel_initializer="zeros")(x)
-    upsampled = layers.UpSampling2D(scale, interpolation=upsampled_skip,
-                                    name="upsampled_input")(low)
+    upsampled = InterpolatedUpsampling(scale, upsampled_skip, name="upsampled_input")(low)
     x = layers.Add(name="to_image", dtype="float32")([upsampled, detail])
     return keras.Model(low, StraightThroughClip(name="high_resolution")(x), name=name)
 
