@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ import yaml
 from ganzoo import errors
 from ganzoo.training.checkpoints import CheckpointStore
 from ganzoo.training import steps_per_call, train
+from ganzoo.training import trainer
 from ganzoo.training.trainer import LOCK_FILE
 from helpers import STEPS_PER_EPOCH, Crash, assert_same_weights, tiny_config, weight_arrays
 
@@ -80,6 +82,26 @@ def test_resume_mid_epoch_with_several_steps_per_call_matches_an_uninterrupted_r
     # epoch-end pictures still come once per data epoch
     assert sorted(p.name for p in (tmp_path / "b" / "samples").glob("epoch_*")) == [
         "epoch_001.png", "epoch_002.png", "epoch_003.png"]
+
+
+def test_a_resumed_run_reports_the_wall_time_of_all_its_segments(tmp_path, monkeypatch):
+    config = tiny_config(steps_per_execution=4)
+    # The first segment on a clock 1000x fast: its time dwarfs the second's.
+    fast = types.SimpleNamespace(perf_counter=lambda: 1000 * time.perf_counter())
+    monkeypatch.setattr(trainer, "time", fast)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "run", verbose=0, checkpoint_every=10, callbacks=[Crash(57)])
+    state = CheckpointStore(tmp_path / "run" / "checkpoints").latest().state
+    assert state["wall_time_s"] > 100  # ~1000x the real time, a second or more
+    monkeypatch.setattr(trainer, "time", time)
+    started = time.perf_counter()
+    # interrupted again: its checkpoints must carry the first segment's time on
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "run", verbose=0, checkpoint_every=10, callbacks=[Crash(97)])
+    train(config, tmp_path / "run", verbose=0, checkpoint_every=10)
+    later_segments = time.perf_counter() - started
+    total = json.loads((tmp_path / "run" / "metadata.json").read_text())["wall_time_s"]
+    assert state["wall_time_s"] < total <= state["wall_time_s"] + later_segments + 0.01
 
 
 def test_a_resumed_run_ends_with_the_generator_average_of_an_uninterrupted_one(tmp_path):

@@ -172,6 +172,9 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
         config_hash = _hash(config)
         checkpoint = store.latest()
         lr_scale = _resume(gan, store, checkpoint, config_hash, run_dir) if checkpoint else 1.0
+        # A resumed run's wall time adds the segments before it, carried in the checkpoints.
+        earlier_s = float(checkpoint.state.get("wall_time_s", 0.0)) if checkpoint else 0.0
+        start = time.perf_counter()
         if guard_callback is not None:
             guard_callback.lr_scale = lr_scale
 
@@ -180,7 +183,8 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
             return {"epoch": epoch, "batch": batch, "steps_per_epoch": steps_per_epoch,
                     "config_sha256": config_hash, "data_seed": training["seed"],
                     "noise_seed": model.seed, "deterministic": deterministic,
-                    "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale}
+                    "lr_scale": guard_callback.lr_scale if guard_callback else lr_scale,
+                    "wall_time_s": round(earlier_s + time.perf_counter() - start, 2)}
 
         if checkpoint is None:
             store.save(gan, describe(gan))
@@ -193,11 +197,10 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
             _progress_pictures(gan, config, run_dir / "samples", log_dir),
             keras.callbacks.TensorBoard(log_dir), *callbacks]
 
-        start = time.perf_counter()
         with stop:
             history = _fit_to_end(gan, config, steps_per_epoch, all_callbacks, verbose,
                                   guard_callback, stop)
-        wall_time = time.perf_counter() - start
+        wall_time = earlier_s + time.perf_counter() - start
         if guard_callback is not None and guard_callback.failure:
             raise DivergenceError(guard_callback.failure)
         if stop.requested:
