@@ -363,3 +363,32 @@ def test_a_loaded_progan_entry_is_fully_grown_and_weights_saved_mid_growth_are_r
     with pytest.raises(ValueError, match="saved mid-growth \\(4x4, alpha 1.000\\)"):
         pretrained.load_weights(zoo.load("progan-digits", pretrained=False),
                                 tmp_path / "young.npz")
+
+
+def test_training_can_start_from_another_entrys_trained_generator(tmp_path):
+    from ganzoo.training import train
+
+    config = zoo.get_entry("dcgan-digits")
+    # one step at a negligible rate: the generator's weights stay where they started
+    # (batch norm's moving statistics move a little)
+    config["training"].update(generator_from="dcgan-digits", epochs=1, steps_per_epoch=1,
+                              learning_rate=1e-12)
+    gan = train(config, tmp_path / "run", verbose=0)
+
+    def trainable(network):
+        return [weight.numpy() for weight in network.trainable_weights]
+
+    trained = trainable(ganzoo.load("dcgan-digits").inference_generator())
+    fresh = trainable(zoo.build_gan(config).generator)
+    for started, wanted in zip(trainable(gan.generator), trained, strict=True):
+        np.testing.assert_allclose(started, wanted, atol=1e-6)
+    assert not all(np.allclose(a, b) for a, b in zip(fresh, trained))
+
+    config["model"]["base_filters"] = config["model"].get("base_filters", 64) // 2
+    with pytest.raises(ValueError, match="generator_from 'dcgan-digits': that entry's "
+                                         "generator .* is not this entry's"):
+        train(config, tmp_path / "smaller", verbose=0)
+    config["training"]["generator_from"] = "dcgan-digitz"
+    with pytest.raises(ValueError, match="generator_from 'dcgan-digitz': Unknown zoo entry"):
+        train(config, tmp_path / "unknown", verbose=0)
+    assert not (tmp_path / "smaller").exists() and not (tmp_path / "unknown").exists()

@@ -155,6 +155,8 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
         dataset, f"{name}'s training data")
     gan = zoo.build_gan(config, seed=training["seed"])
     check_data_fits(dataset, gan, name)
+    if "generator_from" in training:  # a resumed run's checkpoint replaces it
+        start_generator_from(gan, training["generator_from"], name)
     g_optimizer, d_optimizer = make_optimizers(
         gan, training.get("learning_rate"), training.get("lr_schedule", "constant"),
         generator_steps=training["epochs"] * steps_per_epoch,
@@ -235,6 +237,20 @@ def _progress_pictures(gan, config, directory, log_dir):
     if gan.kind == TRANSLATOR:
         return TranslationGrid(directory, *zoo.held_out_examples(config), log_dir=log_dir)
     return SampleGrid(directory, log_dir=log_dir, reference=data.mixtures.centers_of(source))
+
+
+def start_generator_from(gan, entry, name):
+    """Set `gan`'s generator to the trained generator of zoo entry `entry`."""
+    try:
+        source = zoo.load(entry)
+    except (KeyError, ValueError) as error:
+        raise ValueError(f"{name}: training: generator_from {entry!r}: {error}") from None
+    made, wanted = source.inference_generator().get_weights(), gan.generator.get_weights()
+    if [w.shape for w in made] != [w.shape for w in wanted]:
+        raise ValueError(f"{name}: training: generator_from {entry!r}: that entry's generator "
+                         f"({len(made)} weight arrays) is not this entry's ({len(wanted)}); "
+                         "their model: sections must build the same generator.")
+    gan.generator.set_weights(made)
 
 
 def count_batches(dataset, what):

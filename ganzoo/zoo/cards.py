@@ -38,6 +38,8 @@ def _schedule(config):
     steps = (f" of {training['steps_per_epoch']} steps" if "steps_per_epoch" in training
              else "")
     parts = [f"{epochs}{steps}{batch}, seed {training['seed']}"]
+    if "generator_from" in training:
+        parts.insert(0, f"from {training['generator_from']}'s trained generator")
     if "learning_rate" in training:
         parts.append(f"learning rate {training['learning_rate']:g}")
     hold = training.get("lr_hold_epochs", 0)

@@ -30,8 +30,11 @@ SCHEMA = {
     "data": {"source": str, "batch_size": int, "split": str, "num_examples": int,
              "bad_files": str, "resize": str, "direction": str, "jitter": bool,
              "patch_size": int, "scale": int, "patches_per_image": int},
+    # generator_from: a pretrained entry whose generator this one starts from (SRGAN
+    # starts from a trained SRResNet), checked when training starts
     "training": {"epochs": int, "seed": int, "steps_per_execution": int, "steps_per_epoch": int,
-                 "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int},
+                 "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int,
+                 "generator_from": str},
     # how `ganzoo eval` measures the entry, and how far from each metric on the card a
     # retrained run may land (`scripts/zoo_pretrained.py reproduce`); measuring the
     # shipped weights again is held much closer (tests/test_zoo_quality.py)
