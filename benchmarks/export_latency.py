@@ -12,6 +12,8 @@ DCGAN generators; every recommendation within parity.
 
     python benchmarks/export_latency.py [--run ENTRY=RUN ...] [--threads 2]
         [--batch-sizes 1,8] [--runs 200]
+    python benchmarks/export_latency.py --entries srresnet-x4 srgan-x4 \
+        --name export_latency_upscalers          # some entries, in their own results file
 """
 
 import argparse
@@ -36,6 +38,11 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-sizes", default="1,8")
     parser.add_argument("--runs", type=int, default=200, help="timed runs per candidate")
+    parser.add_argument("--entries", nargs="+", metavar="ENTRY",
+                        help="only these zoo entries (default: every generator)")
+    parser.add_argument("--name", default="export_latency",
+                        help="results file name (give another with --entries, so the full "
+                             "table is not replaced by part of it)")
     args = parser.parse_args()
     runs_of = dict(item.split("=", 1) for item in args.run)
     batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
@@ -52,7 +59,7 @@ def main():
     record = {"machine": machine(), "threads": args.threads, "batch_sizes": batch_sizes,
               "max_runs": args.runs, "versions": None, "generators": {}}
     sections = []
-    for entry in ganzoo.list_entries(kind="gan"):
+    for entry in args.entries or ganzoo.list_entries(kind="gan"):
         source = runs_of.get(entry, entry)
         untrained = entry not in runs_of and "pretrained" not in ganzoo.zoo.get_entry(entry)
         side = UPSCALER_BENCH_SIDE if _is_upscaler(entry) else None
@@ -72,12 +79,13 @@ def main():
 
     versions = record["versions"]
     record["load_average_1min"] = {"start": load_before, "end": os.getloadavg()[0]}
+    what = "The listed entries' generators" if args.entries else "Every zoo generator"
     header = (
         "## Export latency\n\n"
         f"`{' '.join(['python benchmarks/export_latency.py', *sys.argv[1:]])}` (each entry's "
         "shipped pretrained weights; "
         "`--run ENTRY=RUN` exports a run folder instead)\n\n"
-        f"Every zoo generator exported by `ganzoo-export` and timed in one process: warm-up, "
+        f"{what} exported by `ganzoo-export` and timed in one process: warm-up, "
         f"then up to {args.runs} timed calls per candidate (fewer for slow ones, at least 20; "
         f"about 5 s each), candidates alternating; {args.threads} threads for ONNX Runtime, "
         f"LiteRT and TensorFlow alike; {machine()['cpus']} CPUs ({machine()['processor']}); "
@@ -88,7 +96,7 @@ def main():
         "then takes every layer), so their batch-8 rows are 8 calls. 1-minute load average "
         f"{load_before:.1f} at the start and {record['load_average_1min']['end']:.1f} at the end "
         "(other work shared the CPUs): compare rows within a table, not across runs.\n")
-    publish("export_latency", record, header + "\n" + "\n\n".join(sections))
+    publish(args.name, record, header + "\n" + "\n\n".join(sections))
 
 
 def _is_upscaler(entry):
