@@ -231,7 +231,8 @@ class SRGAN(SuperResolution):
                 "discriminator": keras.saving.serialize_keras_object(self.discriminator)}
 
 
-def step_decay_optimizers(model, generator_steps, decay_at=0.5, factor=STEP_DECAY_FACTOR):
+def step_decay_optimizers(model, generator_steps, decay_at=0.5, factor=STEP_DECAY_FACTOR,
+                          learning_rate=None):
     """Fresh `(g_optimizer, d_optimizer)` with SRGAN's schedule, for `compile`.
 
     The model's default optimizer (Adam 1e-4, beta_1 0.9) whose rate drops by
@@ -244,11 +245,12 @@ def step_decay_optimizers(model, generator_steps, decay_at=0.5, factor=STEP_DECA
         generator_steps: the training's length in generator updates.
         decay_at: fraction of the training after which the rate drops.
         factor: the drop.
+        learning_rate: the initial rate instead of the default 1e-4.
     """
     if generator_steps < 2 or not 0 < decay_at < 1:
         raise ValueError(f"generator_steps must be >= 2 and decay_at in (0, 1); got "
                          f"{generator_steps} and {decay_at}.")
-    return make_optimizers(model, schedule="step_decay", generator_steps=generator_steps,
+    return make_optimizers(model, learning_rate, "step_decay", generator_steps=generator_steps,
                            hold_steps=max(1, int(generator_steps * decay_at)),
                            decay_factor=factor)
 
