@@ -116,7 +116,8 @@ def _thread_sweep(folder, manifest, batch_sizes, runs, thread_counts, side=None)
                       for a in manifest["artifacts"]
                       if a["precision"] in ("float32", "int8") and a["parity"]["passed"]}
         for row in runtime.benchmark(generators, runtime.example_shape(manifest, side),
-                                     batch_sizes, runs=runs, budget_s=3.0):
+                                     batch_sizes, runs=runs, budget_s=3.0,
+                                     num_classes=runtime.class_count(manifest)):
             rows.append({**row, "threads": threads})
     return rows
 

@@ -10,8 +10,9 @@
     ganzoo-export runs/ganomaly            # a detector's run folder (it holds detector.json)
 
 Importing this package imports no TensorFlow, so `ganzoo.export.runtime` (ONNX Runtime and
-LiteRT with NumPy only; `runtime.Scorer` for scorers) works on machines without it; the
-converters import TensorFlow when they run.
+LiteRT with NumPy only; `runtime.Generator` for latent generators, class-conditional ones
+included, `runtime.Scorer` for scorers) works on machines without it; the converters
+import TensorFlow when they run.
 """
 
 

@@ -9,6 +9,8 @@ A Pix2Pix or SRResNet / SRGAN generator takes images of any height and width (Pi
 multiples of its U-Net's 2**depth): its artifacts keep them dynamic, and parity is
 checked at each of `--sizes` (default the training size and twice it).
 
+A class-conditional GAN's generator exports with two inputs, `z` and `label` (int32).
+
 A GAN's run or entry exports its generator; an anomaly detector's (a run folder with
 detector.json, or a detector's zoo entry) its scorer, images -> scores, checked on
 its task's test images and AUROC.
@@ -182,6 +184,10 @@ def _print_report(manifest, out):
         scorer = manifest["scorer"]
         trained = f"{scorer['detector']} scorer: images -> {scorer['score']}, {trained}"
     print(f"Exported {what} ({trained}) to {out}")
+    if "label_input" in manifest:
+        latent, label = manifest["input"], manifest["label_input"]
+        print(f"Inputs: {latent['name']} float32 {latent['shape'][1:]} and {label['name']} "
+              f"int32, one class index in [0, {label['num_classes']}) per sample")
     if "scorer" in manifest:
         checked = manifest["parity_inputs"]
         task = f" of the task {checked['task']!r}" if checked.get("task") else ""

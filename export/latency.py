@@ -5,7 +5,8 @@ of batch 4 serves 6 as 2, the last padded); the table says so ("8 (8 calls)"), a
 that time is what a device would spend.
 
 References: Keras `predict`, a direct Keras call and a `tf.function` of the same
-generator. All candidates take the same NumPy batch and return NumPy (the Keras
+generator. All candidates take the same NumPy batch (a conditional generator's:
+latents and labels) and return NumPy (the Keras
 ones convert their tensor), are warmed up, then timed one call at a time, alternating
 (see `ganzoo.export.runtime.measure`). The report recommends the fastest artifact that
 passed parity and flags quantized artifacts slower than float32 in their runtime.
@@ -14,6 +15,7 @@ passed parity and flags quantized artifacts slower than float32 in their runtime
 import os
 
 from ganzoo.export import runtime
+from ganzoo.export.sources import input_specs
 
 SLOWER_MARGIN = 1.05
 
@@ -34,8 +36,11 @@ def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmu
 
     threads = threads or default_threads()
     model = source.model
-    spec = tf.TensorSpec((None, *source.input_shape), tf.float32)
-    graph_call = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+    specs = input_specs(source)
+    # A conditional generator's graph takes z and label apart; Keras and the runtimes
+    # take them as one [z, labels] argument.
+    graph = tf.function(lambda *x: model(list(x) if len(x) > 1 else x[0], training=False),
+                        input_signature=specs)
     loaded = {record["file"]: runtime.load(os.path.join(folder, record["file"]), threads,
                                            check=False)
               for record in artifacts}
@@ -43,10 +48,11 @@ def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmu
     rows = []
     for batch in batch_sizes:
         x = source.inputs(batch, seed) if size is None else source.inputs_at(size, batch, seed)
+        parts = x if isinstance(x, list) else [x]
         calls = {
-            "keras predict": lambda: model.predict(x, batch_size=len(x), verbose=0),
+            "keras predict": lambda: model.predict(x, batch_size=batch, verbose=0),
             "keras call": lambda: keras.ops.convert_to_numpy(model(x, training=False)),
-            "tf.function": lambda: graph_call(x).numpy(),
+            "tf.function": lambda: graph(*parts).numpy(),
         }
         calls.update({name: (lambda g=g: g(x)) for name, g in loaded.items()})
         timings = runtime.measure(calls, warmup=warmup, runs=runs, budget_s=budget_s)

@@ -12,6 +12,9 @@ A generator of any image size (Pix2Pix, SRResNet; `export.fully_convolutional`) 
 `input.size_multiple`, `input.training_size` and `output.scale`; every artifact of an
 image input records `spatial_sizes`, read from the file: "dynamic", or `[[H, W]]`.
 Its parity record lists each checked size under `sizes`, the worst one's figures on top.
+A class-conditional generator has a second input, described under `label_input` (name
+`label`, shape `[null]`, int32, and `num_classes`); its parity
+inputs and int8 calibration record how their labels were drawn (`labels`).
 `ganzoo.export.runtime.verify(folder)` checks the files against it without TensorFlow.
 """
 

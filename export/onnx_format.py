@@ -4,7 +4,8 @@ The batch dimension stays dynamic (named `batch`), and so do the height and widt
 a generator that takes any image size (`height`, `width`; the output's `out_height`,
 `out_width`, which an upscaler makes `scale` times larger): one file takes every
 size. The input is named `z` (latent generators) or `image` (translators, upscalers,
-detectors' scorers), the output `output`. ONNX artifacts are float32: quantized
+detectors' scorers), the output `output`; a class-conditional generator has a second
+input, `label` (int32, `(batch,)`). ONNX artifacts are float32: quantized
 flavours are TFLite's (see tflite_format.py).
 """
 
@@ -13,6 +14,7 @@ import logging
 import warnings
 
 from ganzoo.export.runtime import optional_import
+from ganzoo.export.sources import input_specs
 
 MIN_OPSET, MAX_OPSET = 13, 18
 DEFAULT_OPSET = 17
@@ -31,14 +33,14 @@ def check_opset(opset):
 
 def export_onnx(source, path, opset=DEFAULT_OPSET):
     """Write `source`'s generator to `path` as ONNX; returns the facts for the manifest."""
-    import tensorflow as tf
-
     onnx = optional_import("onnx", "exporting to ONNX")
     optional_import("tf2onnx", "exporting to ONNX")  # what Keras' ONNX export runs
     check_opset(opset)
-    spec = tf.TensorSpec((None, *source.input_shape), tf.float32, name=source.input_name)
+    specs = input_specs(source)
+    # One argument, the model's input: a tensor, or a conditional generator's [z, label].
+    signature = [specs] if len(specs) > 1 else specs
     with _quiet():
-        source.model.export(str(path), format="onnx", input_signature=[spec],
+        source.model.export(str(path), format="onnx", input_signature=signature,
                             opset_version=opset, verbose=False)
     model = onnx.load(str(path))
     _name_interface(model.graph)
@@ -56,7 +58,9 @@ def _name_interface(graph):
             if name == old:
                 node.output[i] = OUTPUT_NAME
     graph.output[0].name = OUTPUT_NAME
-    for value, names in ((graph.input[0], INPUT_DIMS), (graph.output[0], OUTPUT_DIMS)):
+    # Every input's first dimension is the batch (a conditional generator's label too).
+    pairs = [(value, INPUT_DIMS) for value in graph.input] + [(graph.output[0], OUTPUT_DIMS)]
+    for value, names in pairs:
         for dim, name in zip(value.type.tensor_type.shape.dim, names):
             if not dim.HasField("dim_value"):  # a fixed size keeps its value
                 dim.dim_param = name

@@ -1,4 +1,5 @@
-"""Parity: every artifact against the Keras generator on the same fixed inputs.
+"""Parity: every artifact against the Keras generator on the same fixed inputs (for a
+class-conditional generator, the same latents and labels, every class among them).
 
 Every rule is relative to the reference's own scale, the standard deviation of the
 Keras generator's outputs on the parity inputs: an untrained generator's outputs stay
@@ -14,6 +15,8 @@ An anomaly detector's scorer is judged by `score_parity`, on `figures` too.
 import math
 
 import numpy as np
+
+from ganzoo.export.sources import at_least_every_class, count, drawn_from
 
 # Bounds are in units of the reference's std, set from `.venv/bin/python
 # tests/export/parity_errors.py`: every trained entry, 3 x 256 inputs, int8 calibrated
@@ -120,7 +123,7 @@ def digits_agreement(generator, inputs, reference):
     except Exception as error:  # the evaluation stage is optional here, never fatal
         return {"unavailable": f"{type(error).__name__}: {error}"}
     agreement = float(np.mean(np.argmax(probs, 1) == np.argmax(ref_probs, 1)))
-    return {"samples": int(len(inputs)), "classifier_agreement": agreement,
+    return {"samples": int(count(inputs)), "classifier_agreement": agreement,
             "digits_fid_vs_float32": float(frechet_distance(ref_features, features)),
             "rule": f"classifier agreement >= {MIN_AGREEMENT:g}",
             "passed": agreement >= MIN_AGREEMENT}
@@ -157,6 +160,7 @@ class GeneratorCheck:
     """
 
     def __init__(self, source, pairs, tflite_batch, parity_samples=32, quality_samples=256):
+        parity_samples = at_least_every_class(source, parity_samples)
         if tflite_batch:  # whole batches for fixed-batch TFLite files
             parity_samples = -(-parity_samples // tflite_batch) * tflite_batch
             quality_samples = -(-quality_samples // tflite_batch) * tflite_batch
@@ -164,7 +168,7 @@ class GeneratorCheck:
         self.reference = source.predict(self.inputs)
         self.value_range = source.output_range()
         self.manifest_facts = {"parity_inputs": {"samples": parity_samples, "seed": PARITY_SEED,
-                                                 **source.distribution}}
+                                                 **drawn_from(source)}}
         self.quality = None
         # The digits classifier says something only about generators trained on digits.
         if (quality_samples and source.origin.get("trained")

@@ -92,7 +92,10 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
     scorer instead, as `export_detector` does.
 
     Args:
-        source: a `keras.Model` generator, a run folder or a zoo entry name.
+        source: a `keras.Model` generator, a run folder or a zoo entry name. A
+            class-conditional generator (`[z, label]`) exports with both inputs, `z`
+            and `label` (int32), checked on latents and labels of every class (see
+            `export.conditional`).
         out_dir: folder for the artifacts and manifest.json.
         formats: "onnx", "tflite" (a list or a comma-separated string).
         quantize: "none" (float32), "float16", "dynamic", "int8" (TFLite only but none).

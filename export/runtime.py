@@ -10,6 +10,11 @@ can be copied alone to a phone-class board that has `numpy` and `onnxruntime` an
     images = generator(z)                     # z: float32 (batch, latent_dim) -> NumPy array
     runtime.verify("out")                     # every file's sha256 against out/manifest.json
 
+    generator = runtime.Generator("out")      # a latent generator's export folder (or a file)
+    images = generator.generate(16, seed=0)   # as gan.generate(16, seed=0)
+    sevens = generator.generate(8, labels=7, seed=0)   # a class-conditional one's: inputs z
+                                              # and label (int32), labels in [0, num_classes)
+
     translator = runtime.Translator("p2p/export")   # Pix2Pix / CycleGAN export folder (or a file)
     digits = translator.translate(edges)      # float (N, H, W, C) in [-1, 1], H and W any
                                               # multiple of the U-Net's 2**depth
@@ -140,6 +145,13 @@ def _check_entry(folder, entry):
     return None
 
 
+def _num_classes_beside(path):
+    """A conditional generator's class count, from the manifest beside `path` (if any)."""
+    if not (path.parent / MANIFEST_FILE).is_file():
+        return None
+    return class_count(read_manifest(path.parent))
+
+
 def _manifest_entry(path):
     """The manifest entry of `path` if a manifest beside it lists it, else None."""
     if not (path.parent / MANIFEST_FILE).is_file():
@@ -151,7 +163,10 @@ def _manifest_entry(path):
 # -------------------------------------------------------------------------- loading
 
 def load(path, threads=None, check=True, allow_failing=False):
-    """An exported generator, callable on a NumPy batch.
+    """An exported generator, callable on a NumPy batch: `generator(z)`, or for a
+    class-conditional generator (a file with a second input, `label`) `generator([z,
+    labels])`, labels int `(batch,)` in [0, num_classes) (the manifest beside the file
+    gives num_classes; without one, labels are checked to be non-negative only).
 
     Args:
         path: an `.onnx` or `.tflite` file.
@@ -178,7 +193,9 @@ def load(path, threads=None, check=True, allow_failing=False):
                                  "pass allow_failing=True to run it anyway.")
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be at least 1; got {threads}.")
-    return OnnxGenerator(path, threads) if fmt == "onnx" else LiteRTGenerator(path, threads)
+    num_classes = _num_classes_beside(path)
+    runner = OnnxGenerator if fmt == "onnx" else LiteRTGenerator
+    return runner(path, threads, num_classes)
 
 
 class OnnxGenerator:
@@ -186,12 +203,14 @@ class OnnxGenerator:
 
     `batch` is None for a dynamic batch dimension (every file ganzoo writes), else the
     batch size fixed in the file; a batch of another size runs in calls of that size.
+    `label_name` is the label input of a conditional generator's file (else None),
+    whose labels must lie in [0, `num_classes`) when that is known.
     """
 
     format = "onnx"
     runtime = "onnxruntime"
 
-    def __init__(self, path, threads=None):
+    def __init__(self, path, threads=None, num_classes=None):
         ort = optional_import("onnxruntime", "running an .onnx file", alone=True)
 
         options = ort.SessionOptions()
@@ -199,23 +218,24 @@ class OnnxGenerator:
         if threads is not None:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
-        self.path, self.threads = Path(path), threads
+        self.path, self.threads, self.num_classes = Path(path), threads, num_classes
         self.session = ort.InferenceSession(str(path), options,
                                             providers=["CPUExecutionProvider"])
-        self.input_name = self.session.get_inputs()[0].name
+        inputs = _main_then_label(self.session.get_inputs(), lambda i: len(i.shape), self.path)
+        self._names = [i.name for i in inputs]
+        self.input_name = self._names[0]
+        self.label_name = self._names[1] if len(inputs) > 1 else None
         self.output_name = self.session.get_outputs()[0].name
         # ONNX Runtime gives a symbolic dimension as a name or None, a fixed one as an int.
-        shape = [d if isinstance(d, int) and d > 0 else None
-                 for d in self.session.get_inputs()[0].shape]
+        shape = [d if isinstance(d, int) and d > 0 else None for d in inputs[0].shape]
         self.batch = shape[0]
         self.spatial_sizes = _spatial_sizes(shape)
 
     def __call__(self, inputs):
-        return _in_batches(self._run, np.ascontiguousarray(inputs, dtype=np.float32),
-                           self.batch, self.path)
+        return _in_batches(self._run, _parts(inputs, self), self.batch, self.path)
 
-    def _run(self, inputs):
-        return self.session.run([self.output_name], {self.input_name: inputs})[0]
+    def _run(self, parts):
+        return self.session.run([self.output_name], dict(zip(self._names, parts)))[0]
 
 
 class LiteRTGenerator:
@@ -227,53 +247,122 @@ class LiteRTGenerator:
     and in any op whose shape the converter baked in (Reshape, TransposeConv's output
     shape). Only dimensions the file leaves dynamic (-1 in its shape signature: the
     batch of a dynamic-batch file, the height and width of an any-size generator's)
-    are resized, once per new shape.
+    are resized, once per new shape. `label_name` and `num_classes`: as for
+    `OnnxGenerator`.
     """
 
     format = "tflite"
     runtime = "litert"
 
-    def __init__(self, path, threads=None):
+    def __init__(self, path, threads=None, num_classes=None):
         Interpreter = optional_import("ai_edge_litert.interpreter", "running a .tflite file",
                                       alone=True).Interpreter
 
-        self.path, self.threads = Path(path), threads
+        self.path, self.threads, self.num_classes = Path(path), threads, num_classes
         self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
-        signatures = self.interpreter.get_signature_list()
-        signature = next(iter(signatures.values()), None) if signatures else None
-        self._input = self.interpreter.get_input_details()[0]
-        self._output = self.interpreter.get_output_details()[0]
-        self.input_name = signature["inputs"][0] if signature else self._input["name"]
+        details = self.interpreter.get_input_details()
+        names = {**{d["index"]: d["name"] for d in details}, **_signature_names(self.interpreter)}
+        inputs = _main_then_label(details, lambda d: len(d["shape_signature"]), self.path)
+        self._indices = [d["index"] for d in inputs]
+        self.input_name = names[self._indices[0]]
+        self.label_name = names[self._indices[1]] if len(inputs) > 1 else None
+        self._read_details()
         # -1 in the signature: a dimension the file lets the interpreter resize (the
         # batch of a dynamic-batch file; the height and width of an any-size generator).
-        self._signature = [None if d == -1 else int(d) for d in self._input["shape_signature"]]
-        self.batch = self._signature[0]
-        self.spatial_sizes = _spatial_sizes(self._signature)
-        self._shape = None
-        if None not in self._signature:
+        self._signatures = [[None if d == -1 else int(d) for d in detail["shape_signature"]]
+                            for detail in self._inputs]
+        self.batch = self._signatures[0][0]
+        self.spatial_sizes = _spatial_sizes(self._signatures[0])
+        self._shapes = None
+        if all(None not in signature for signature in self._signatures):
             self.interpreter.allocate_tensors()
-            self._shape = tuple(self._input["shape"])
+            self._shapes = tuple(tuple(detail["shape"]) for detail in self._inputs)
+
+    def _read_details(self):
+        by_index = {d["index"]: d for d in self.interpreter.get_input_details()}
+        self._inputs = [by_index[index] for index in self._indices]
+        self._output = self.interpreter.get_output_details()[0]
 
     def __call__(self, inputs):
-        return _in_batches(self._invoke, np.asarray(inputs, dtype=np.float32), self.batch,
-                           self.path)
+        return _in_batches(self._invoke, _parts(inputs, self), self.batch, self.path)
 
-    def _invoke(self, inputs):
-        if inputs.shape != self._shape:
-            row = tuple(self._signature[1:])
-            if not _fits(inputs.shape[1:], row):
-                free = " (None: any size)" if None in row else ""
-                raise ValueError(f"{self.path.name} takes inputs of shape {row} per row{free}; "
-                                 f"got {inputs.shape[1:]}.")
+    def _invoke(self, parts):
+        shapes = tuple(part.shape for part in parts)
+        if shapes != self._shapes:
+            for part, signature in zip(parts, self._signatures):
+                row = tuple(signature[1:])
+                if not _fits(part.shape[1:], row):
+                    free = " (None: any size)" if None in row else ""
+                    raise ValueError(f"{self.path.name} takes inputs of shape {row} per "
+                                     f"row{free}; got {part.shape[1:]}.")
             # Only resizable dimensions differ: resize once per new shape, not per call.
-            self.interpreter.resize_tensor_input(self._input["index"], inputs.shape)
+            for index, part in zip(self._indices, parts):
+                self.interpreter.resize_tensor_input(index, part.shape)
             self.interpreter.allocate_tensors()
-            self._shape = inputs.shape
-            self._input = self.interpreter.get_input_details()[0]
-            self._output = self.interpreter.get_output_details()[0]
-        self.interpreter.set_tensor(self._input["index"], _quantize(inputs, self._input))
+            self._shapes = shapes
+            self._read_details()
+        for detail, part in zip(self._inputs, parts):
+            self.interpreter.set_tensor(detail["index"], _quantize(part, detail))
         self.interpreter.invoke()
         return _dequantize(self.interpreter.get_tensor(self._output["index"]), self._output)
+
+
+def _signature_names(interpreter):
+    """Tensor index -> input name in the file's first signature (z, label), if it has one."""
+    signatures = interpreter.get_signature_list()
+    if not signatures:
+        return {}
+    # The runner holds views of the interpreter's tensors, which allocate_tensors
+    # refuses while they live: it must not outlive this function.
+    runner = interpreter.get_signature_runner(next(iter(signatures)))
+    return {detail["index"]: name for name, detail in runner.get_input_details().items()}
+
+
+def _main_then_label(inputs, rank, path):
+    """A file's inputs in call order: its one input, or a conditional generator's
+    latent, then its label (the input of one value per sample)."""
+    inputs = list(inputs)
+    if len(inputs) == 1:
+        return inputs
+    ranks = sorted(rank(i) for i in inputs)
+    if ranks != [1, 2]:
+        raise ValueError(f"{path.name} has {len(inputs)} inputs of ranks {ranks}; this runtime "
+                         "runs files of one input, or a conditional generator's latent (batch, "
+                         "latent_dim) and label (batch,).")
+    return sorted(inputs, key=rank, reverse=True)
+
+
+def _parts(inputs, artifact):
+    """`inputs` as the arrays `artifact` takes: `[z]` or `[images]` float32, or a
+    conditional generator's `[z, labels]` (labels int32), checked."""
+    if artifact.label_name is None:
+        if isinstance(inputs, (list, tuple)) and len(inputs) == 2 and np.ndim(inputs[0]) == 2:
+            raise ValueError(f"{artifact.path.name} is not a conditional generator's file: it "
+                             "takes latents alone, no labels.")
+        return [np.ascontiguousarray(inputs, dtype=np.float32)]
+    if not (isinstance(inputs, (list, tuple)) and len(inputs) == 2):
+        raise ValueError(f"{artifact.path.name} is a conditional generator's file: call it with "
+                         "[z, labels], z float (batch, latent_dim) and labels int (batch,).")
+    latents = np.ascontiguousarray(inputs[0], dtype=np.float32)
+    labels = _checked_labels(inputs[1], len(latents), artifact.num_classes)
+    return [latents, labels]
+
+
+def _checked_labels(labels, num, num_classes=None, owner="this generator"):
+    """`labels` as int32 `(num,)`, or a ValueError: integers, one per sample, in [0,
+    `num_classes`) (non-negative when `num_classes` is None, unknown)."""
+    array = np.asarray(labels)
+    if array.dtype.kind not in "iu" or array.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array of ints (class indices); got an array of "
+                         f"dtype {array.dtype} and shape {array.shape}.")
+    if len(array) != num:
+        raise ValueError(f"{len(array)} labels for {num} samples: give one label per sample.")
+    outside = (array < 0) | (array >= (np.inf if num_classes is None else num_classes))
+    if outside.any():
+        bounds = ("non-negative" if num_classes is None
+                  else f"in [0, {num_classes}) for {owner} (num_classes={num_classes})")
+        raise ValueError(f"labels must be {bounds}; got {sorted(set(array[outside].tolist()))}.")
+    return np.ascontiguousarray(array, dtype=np.int32)
 
 
 class Scorer:
@@ -342,18 +431,8 @@ class ImageGenerator:
     method = None      # the name of its method, for messages
 
     def __init__(self, path, threads=None, check=True, allow_failing=False):
-        path = Path(path)
-        folder = path if path.is_dir() else path.parent
-        manifest = read_manifest(folder)
-        kind = (manifest.get("generator") or {}).get("kind")
-        if kind != self.kind:
-            runs_it = {"translator": "runtime.Translator", "upscaler": "runtime.Upscaler"}.get(
-                kind, "runtime.Scorer" if "scorer" in manifest else "runtime.load")
-            raise ValueError(f"{folder} holds the export of a {kind or 'scorer'}, not of a "
-                             f"{self.kind}: run it with {runs_it}.")
-        if path.is_dir():
-            path = folder / _first_runnable(manifest, folder, allow_failing)
-        self.artifact = load(path, threads, check, allow_failing)
+        manifest, self.artifact = _open_generator(path, self.kind, threads, check,
+                                                  allow_failing)
         shape = manifest["input"]["shape"]
         self.channels = int(shape[-1])
         self.output_channels = int(manifest["output"]["shape"][-1])
@@ -422,6 +501,114 @@ class Upscaler(ImageGenerator):
         return self._run(images)
 
 
+class Generator:
+    """An exported latent generator: samples from seeds or latents, and for a
+    class-conditional generator from labels too, as the GAN's `generate` makes them.
+
+    Args:
+        path: the export folder (its manifest.json describes a latent generator), or
+            one of its artifacts. A folder runs its first artifact that passed parity
+            and whose runtime is installed: the float32 ONNX file when it was exported.
+        threads, check, allow_failing: as for `load`.
+
+    Attributes: `latent_dim`, `num_classes` (None for an unconditional generator),
+    `output_shape` (one sample's), `artifact` (the loaded file, as `load` gives it).
+
+    Example:
+        >>> generator = Generator("runs/cdcgan/export", threads=2)
+        >>> sevens = generator.generate(8, labels=7, seed=0)  # gan.generate(8, labels=7, seed=0)
+    """
+
+    kind = "latent"
+
+    def __init__(self, path, threads=None, check=True, allow_failing=False):
+        manifest, self.artifact = _open_generator(path, self.kind, threads, check,
+                                                  allow_failing)
+        self.latent_dim = int(manifest["input"]["shape"][-1])
+        self.num_classes = class_count(manifest)
+        self.output_shape = tuple(int(d) for d in manifest["output"]["shape"][1:])
+
+    def generate(self, num=None, labels=None, seed=None, latents=None):
+        """Samples as a float32 NumPy array `(n, *output_shape)`, as the GAN's
+        `generate(num, labels=labels, seed=seed)` makes them (the same latents: N(0, 1)
+        from `np.random.default_rng(seed)`), up to the artifact's parity error.
+
+        Args:
+            num: how many samples; may be left out when `latents` or an array of
+                `labels` are given.
+            labels: for a conditional generator, the classes to make: one int for all
+                samples, or one int per sample, in [0, num_classes); default: the
+                classes in turn, 0, 1, ..., K-1, 0, ... An unconditional one takes none.
+            seed: seed of the drawn latents; the same seed and labels give the same samples.
+            latents: your own latent vectors `(n, latent_dim)` instead (then no `seed`).
+        """
+        if num is None and latents is None and labels is not None and np.ndim(labels) == 1:
+            num = len(labels)
+        latents = self._latents(num, seed, latents)
+        labels = self._labels(len(latents), labels)
+        if not len(latents):
+            return np.zeros((0, *self.output_shape), np.float32)
+        return self.artifact(latents if labels is None else [latents, labels])
+
+    def _latents(self, num, seed, latents):
+        if latents is None:
+            if num is None:
+                raise ValueError("generate needs num (how many samples), labels (one per "
+                                 f"sample) or latents (shape (n, {self.latent_dim})).")
+            if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 0:
+                raise ValueError(f"num must be a non-negative int; got {num!r}.")
+            # the draw of the GAN's prior_latents, so a seed gives the GAN's samples
+            rng = np.random.default_rng(seed)
+            return rng.standard_normal((num, self.latent_dim)).astype(np.float32)
+        if seed is not None:
+            raise ValueError("seed draws the latent vectors, so it has no effect when latents "
+                             "are given: pass one or the other.")
+        array = np.asarray(latents)
+        if array.dtype.kind not in "fiu" or array.ndim != 2 or array.shape[1] != self.latent_dim:
+            raise ValueError(f"latents must be numbers of shape (n, {self.latent_dim}); got an "
+                             f"array of dtype {array.dtype} and shape {array.shape}.")
+        if num is not None and num != len(array):
+            raise ValueError(f"num={num} but {len(array)} latent vectors were given; leave num "
+                             "out (it is len(latents)) or pass that many vectors.")
+        if not np.all(np.isfinite(array)):
+            raise ValueError("latents contain NaN or infinite values.")
+        return array.astype(np.float32)
+
+    def _labels(self, num, labels):
+        """The int32 labels of `generate`, as the GAN's `generate` takes them."""
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError("labels apply to class-conditional generators (exported with "
+                                 "num_classes); this generator is unconditional.")
+            return None
+        if labels is None:
+            return (np.arange(num) % self.num_classes).astype(np.int32)
+        if np.ndim(labels) == 0:
+            if np.asarray(labels).dtype.kind not in "iu":
+                raise ValueError(f"labels must be an int or a 1-D array of ints; got {labels!r}.")
+            labels = np.full(num, labels)
+        return _checked_labels(labels, num, self.num_classes, "this generator")
+
+
+def _open_generator(path, kind, threads, check, allow_failing):
+    """`(manifest, artifact)` of an export folder (its first runnable artifact) or one
+    of its files, refused unless the manifest describes a generator of `kind`."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    manifest = read_manifest(folder)
+    found = (manifest.get("generator") or {}).get("kind")
+    if found != kind:
+        runs_it = {"translator": "runtime.Translator", "upscaler": "runtime.Upscaler",
+                   "latent": "runtime.Generator"}.get(
+            found, "runtime.Scorer" if "scorer" in manifest else "runtime.load")
+        names = {"latent": "latent generator"}
+        raise ValueError(f"{folder} holds the export of a {names.get(found, found or 'scorer')}, "
+                         f"not of a {names.get(kind, kind)}: run it with {runs_it}.")
+    if path.is_dir():
+        path = folder / _first_runnable(manifest, folder, allow_failing)
+    return manifest, load(path, threads, check, allow_failing)
+
+
 def _float_images(images, user):
     images = np.asarray(images)
     if images.dtype.kind != "f":
@@ -471,29 +658,33 @@ def _spatial_sizes(input_shape):
     return "dynamic" if height is None or width is None else [[int(height), int(width)]]
 
 
-def _in_batches(run, inputs, batch, path):
-    """`run` on `inputs` in slices of the file's fixed `batch` (None: all at once).
+def _in_batches(run, parts, batch, path):
+    """`run` on `parts` (the file's inputs, one array each, rows aligned) in slices of
+    the file's fixed `batch` (None: all at once).
 
     A short last slice is padded with copies of its last row, whose outputs are
     dropped: each row's output is the one it gets run alone.
     """
-    if batch is None or len(inputs) == batch:
-        return run(inputs)
-    if len(inputs) == 0:
+    num = len(parts[0])
+    if batch is None or num == batch:
+        return run(parts)
+    if num == 0:
         raise ValueError(f"{path.name}: got an empty batch.")
     outputs = []
-    for start in range(0, len(inputs), batch):
-        rows = inputs[start:start + batch]
-        if len(rows) < batch:
-            rows = np.concatenate([rows, np.repeat(rows[-1:], batch - len(rows), axis=0)])
-        outputs.append(run(rows)[:min(batch, len(inputs) - start)])
+    for start in range(0, num, batch):
+        chunk = [part[start:start + batch] for part in parts]
+        if len(chunk[0]) < batch:
+            chunk = [np.concatenate([rows, np.repeat(rows[-1:], batch - len(rows), axis=0)])
+                     for rows in chunk]
+        outputs.append(run(chunk)[:min(batch, num - start)])
     return np.concatenate(outputs)
 
 
 def _quantize(values, detail):
-    # Artifacts written by ganzoo keep float32 inputs; integer inputs are supported
-    # for files converted elsewhere with inference_input_type=int8.
-    if detail["dtype"] == np.float32:
+    # Artifacts written by ganzoo keep float32 inputs (and int32 labels); integer
+    # latents or images are supported for files converted elsewhere with
+    # inference_input_type=int8.
+    if detail["dtype"] == np.float32 or values.dtype == detail["dtype"]:
         return values
     scale, zero_point = detail["quantization"]
     info = np.iinfo(detail["dtype"])
@@ -552,12 +743,22 @@ def example_shape(manifest, side=None):
     return tuple(shape)
 
 
-def benchmark(generators, input_shape, batch_sizes=(1, 8), seed=0, **measure_kwargs):
-    """Latency rows of loaded generators (name -> generator) at each batch size."""
+def class_count(manifest):
+    """A conditional generator's num_classes from its manifest; None for other exports."""
+    return (manifest.get("label_input") or {}).get("num_classes")
+
+
+def benchmark(generators, input_shape, batch_sizes=(1, 8), seed=0, num_classes=None,
+              **measure_kwargs):
+    """Latency rows of loaded generators (name -> generator) at each batch size; a
+    conditional generator's (`num_classes`, as `class_count(manifest)` reads it) get
+    labels too, the classes in turn."""
     rows = []
     for batch in batch_sizes:
         inputs = np.random.default_rng(seed).standard_normal((batch, *input_shape))
         inputs = inputs.astype(np.float32)
+        if num_classes:
+            inputs = [inputs, (np.arange(batch) % num_classes).astype(np.int32)]
         calls = {name: (lambda g=g: g(inputs)) for name, g in generators.items()}
         for name, seconds in measure(calls, **measure_kwargs).items():
             rows.append({"name": name, "batch": batch, **latency_stats(seconds, batch)})
@@ -587,7 +788,8 @@ def main(argv=None):
         return 2
     input_shape = example_shape(manifest, args.size)
     print(f"{'artifact':34} {'batch':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
-    for row in benchmark(generators, input_shape, batch_sizes, runs=args.runs):
+    for row in benchmark(generators, input_shape, batch_sizes, runs=args.runs,
+                         num_classes=class_count(manifest)):
         print(f"{row['name']:34} {row['batch']:>5} {row['p50_ms']:8.3f} {row['p90_ms']:8.3f} "
               f"{row['p99_ms']:8.3f}")
     return 0

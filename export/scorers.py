@@ -44,6 +44,7 @@ class ScorerSource:
     kind: ClassVar[str] = "scorer"
     artifact_stem: ClassVar[str] = "scorer"
     input_name: ClassVar[str] = "image"
+    num_classes: ClassVar[int] = None   # scorers take no labels (see sources.Source)
 
     @property
     def input_shape(self):

@@ -1,7 +1,10 @@
 """What to export: a Keras generator, a run folder or a zoo entry, with its input described.
 
 A latent generator maps `(batch, latent_dim)` vectors drawn from the GAN's prior,
-N(0, 1), to samples; its input is named `z`. A translator (CycleGAN's generators)
+N(0, 1), to samples; its input is named `z`. A class-conditional one (`num_classes=K`)
+takes `[z, label]`: its artifacts have a second input, `label`, int32 `(batch,)` in
+[0, K), and its calibration and parity inputs pair latents with labels in which every
+class comes equally often. A translator (CycleGAN's generators)
 maps images to images; its input is named `image` and its inputs for calibration and
 parity are real images. A generator that takes images of any height and width
 (Pix2Pix's U-Net, SRResNet's: input `(None, None, None, C)`) is a
@@ -20,6 +23,8 @@ import numpy as np
 LATENT_PRIOR = {"type": "normal", "mean": 0.0, "std": 1.0}
 # The value range of every image ganzoo takes and makes.
 INPUT_RANGE = (-1.0, 1.0)
+# A conditional generator's second input, in every artifact (see ganzoo.nets.conditioning).
+LABEL_NAME = "label"
 
 
 @dataclasses.dataclass
@@ -30,6 +35,7 @@ class Source:
     kind: str                     # "latent" or "translator"
     origin: dict                  # recorded in the manifest: type, run / entry, trained
     images: np.ndarray = None     # real images in the input range (translators)
+    num_classes: int = None       # K of a class-conditional latent generator, [z, label]
 
     artifact_stem: ClassVar[str] = "generator"
 
@@ -39,7 +45,9 @@ class Source:
 
     @property
     def input_shape(self):
-        return tuple(int(d) for d in self.model.input_shape[1:])
+        """The shape of one input row (a conditional generator's: its latent's)."""
+        shape = self.model.input_shape[0] if self.num_classes else self.model.input_shape
+        return tuple(int(d) for d in shape[1:])
 
     @property
     def output_shape(self):
@@ -55,7 +63,11 @@ class Source:
         """`num` inputs from the generator's own input distribution, fixed by `seed`."""
         rng = np.random.default_rng(seed)
         if self.kind == "latent":
-            return rng.standard_normal((num, *self.input_shape)).astype(np.float32)
+            latents = rng.standard_normal((num, *self.input_shape)).astype(np.float32)
+            if not self.num_classes:
+                return latents
+            # [z, labels], as the Keras generator and the artifacts take them
+            return [latents, balanced_labels(rng, num, self.num_classes)]
         picks = rng.choice(len(self.images), size=num, replace=num > len(self.images))
         return self.images[picks].astype(np.float32)
 
@@ -63,8 +75,8 @@ class Source:
         """The Keras generator's outputs in inference mode, as NumPy."""
         import keras
 
-        chunks = [self.model(inputs[i:i + batch_size], training=False)
-                  for i in range(0, len(inputs), batch_size)]
+        chunks = [self.model(rows(inputs, i, i + batch_size), training=False)
+                  for i in range(0, count(inputs), batch_size)]
         return np.concatenate([keras.ops.convert_to_numpy(c) for c in chunks], axis=0)
 
     def output_range(self):
@@ -74,12 +86,63 @@ class Source:
     def manifest_facts(self):
         """The manifest's description of the generator, its input and its output."""
         batch = None  # the generator's batch; each artifact records its own ("batch")
-        return {"generator": {"name": self.model.name, "kind": self.kind,
-                              "parameters": int(self.model.count_params())},
-                "input": {"name": self.input_name, "shape": [batch, *self.input_shape],
-                          "dtype": "float32", "distribution": self.distribution},
-                "output": {"shape": [batch, *self.output_shape], "dtype": "float32",
-                           "range": self.output_range()}}
+        facts = {"generator": {"name": self.model.name, "kind": self.kind,
+                               "parameters": int(self.model.count_params())},
+                 "input": {"name": self.input_name, "shape": [batch, *self.input_shape],
+                           "dtype": "float32", "distribution": self.distribution},
+                 "output": {"shape": [batch, *self.output_shape], "dtype": "float32",
+                            "range": self.output_range()}}
+        if self.num_classes:
+            facts["label_input"] = {"name": LABEL_NAME, "shape": [batch], "dtype": "int32",
+                                    "num_classes": self.num_classes}
+        return facts
+
+
+def input_specs(source, batch=None):
+    """The TensorSpecs an exported signature of `source` (a `Source` or a
+    `scorers.ScorerSource`) takes, named as in the artifacts: `[z]` or `[image]`, and
+    `[z, label]` for a conditional generator."""
+    import tensorflow as tf
+
+    specs = [tf.TensorSpec((batch, *source.input_shape), tf.float32, name=source.input_name)]
+    if source.num_classes:
+        specs.append(tf.TensorSpec((batch,), tf.int32, name=LABEL_NAME))
+    return specs
+
+
+def balanced_labels(rng, num, num_classes):
+    """`num` int32 labels, every class equally often (give or take one), in an order
+    drawn from `rng`."""
+    return rng.permutation(np.arange(num) % num_classes).astype(np.int32)
+
+
+def drawn_from(source):
+    """What `source.inputs` draws from, for the manifest: the input's distribution, and
+    a conditional generator's labels (every class equally often, give or take one, in a
+    seeded random order)."""
+    facts = dict(source.distribution)
+    if source.num_classes:
+        facts["labels"] = {"type": "balanced", "num_classes": source.num_classes}
+    return facts
+
+
+def at_least_every_class(source, num):
+    """`num`, raised to a conditional generator's `num_classes`, so that its
+    calibration and parity inputs hold every class."""
+    return max(num, source.num_classes or 0)
+
+
+def count(inputs):
+    """How many samples `inputs` holds: an array, or a conditional generator's
+    `[latents, labels]`."""
+    return len(inputs[0]) if isinstance(inputs, (list, tuple)) else len(inputs)
+
+
+def rows(inputs, start, stop):
+    """Samples `start:stop` of `inputs` (an array, or `[latents, labels]`)."""
+    if isinstance(inputs, (list, tuple)):
+        return [part[start:stop] for part in inputs]
+    return inputs[start:stop]
 
 
 def resolve(source, untrained=False, images=None, use_ema=True, truncation=None, sizes=None):
@@ -156,7 +219,8 @@ def _described(generator, origin, config, images, truncation, sizes):
         load = fully_convolutional.loader_of(config, generator)
     elif images is None and _is_translator(generator) and config.get("data"):
         images = _images_of(config["data"]["source"], generator)
-    return describe(generator, origin, images, truncation, sizes, load)
+    return describe(generator, origin, images, truncation, sizes, load,
+                    (config.get("model") or {}).get("num_classes"))
 
 
 def _from_entry(name, untrained, images, use_ema=True, truncation=None, sizes=None):
@@ -214,20 +278,34 @@ def _images_of(source, translator):
     return images
 
 
-def describe(model, origin, images=None, truncation=None, sizes=None, load=None):
+def describe(model, origin, images=None, truncation=None, sizes=None, load=None,
+             num_classes=None):
     """Check that `model` is a latent or image-to-image generator; returns a `Source`
     (an `AnySizeSource` for one that takes images of any height and width, whose
-    images come from `images` or `load`: see `fully_convolutional.describe`)."""
+    images come from `images` or `load`: see `fully_convolutional.describe`).
+
+    A class-conditional generator (inputs `[z, label]`) gets its `num_classes` from the
+    layer its label enters (an Embedding, a one-hot encoding), or from `num_classes`
+    (its GAN's, for a run or entry), which must agree with it: see `export.conditional`."""
     import keras
+
+    from ganzoo.export import conditional
 
     if not isinstance(model, keras.Model):
         raise ValueError(f"Expected a keras.Model generator; got {type(model).__name__}.")
     model = convertible(model, truncation)
     if truncation is not None:
         origin = {**origin, "truncation": float(truncation)}
+    label = conditional.label_input(model)
+    if label is not None and len(model.outputs) == 1:
+        if sizes is not None:
+            raise ValueError(f"{model.name} makes samples of one shape from [z, label]: sizes "
+                             "apply to generators of images of any size (Pix2Pix, SRResNet).")
+        return conditional.describe(model, origin, label, num_classes)
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(f"{model.name} is not a generator: it has {len(model.inputs)} inputs "
-                         f"and {len(model.outputs)} outputs; expected one of each.")
+                         f"and {len(model.outputs)} outputs; expected one of each (or, for "
+                         "a class-conditional generator, the inputs [z, label]).")
     if takes_any_size(model):
         from ganzoo.export import fully_convolutional
 

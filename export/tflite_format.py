@@ -7,6 +7,8 @@
               representative set drawn from the generator's own inputs (latents from
               its prior; real images for translators; a detector's scorer, the
               normal images it learnt from); float32 input and output
+              (a conditional generator's latents come with labels in which every
+              class is equally frequent; its label input stays int32)
 
 The batch size is fixed in the file (1 by default): with a dynamic batch the converter
 computes every Conv2DTranspose output shape at run time, so the XNNPACK delegate cannot
@@ -26,6 +28,8 @@ interpreter then reads uninitialised.
 import contextlib
 import os
 import tempfile
+
+from ganzoo.export.sources import at_least_every_class, count, drawn_from, input_specs, rows
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 PRECISION = {"none": "float32", "float16": "float16", "dynamic": "dynamic-int8",
@@ -51,17 +55,21 @@ def saved_model(source, batch=DEFAULT_BATCH):
         batch: the batch size fixed in the signature, or None for a dynamic one.
     """
     import keras
-    import tensorflow as tf
 
     model = source.model
-    spec = tf.TensorSpec((check_batch(batch), *source.input_shape), tf.float32,
-                         name=source.input_name)
+    specs = input_specs(source, check_batch(batch))
+    if len(specs) > 1:  # a conditional generator: named inputs z and label, one call
+        def serve(latents, labels):
+            return {OUTPUT_NAME: model([latents, labels], training=False)}
+    else:
+        def serve(inputs):
+            return {OUTPUT_NAME: model(inputs, training=False)}
     with tempfile.TemporaryDirectory(prefix="ganzoo-export-") as folder:
         archive = keras.export.ExportArchive()
         archive.track(model)
-        # A dict names the signature's output, as the ONNX output is named.
-        archive.add_endpoint("serve", lambda x: {OUTPUT_NAME: model(x, training=False)},
-                             input_signature=[spec])
+        # A dict names the signature's output, as the ONNX output is named; the specs
+        # name its inputs.
+        archive.add_endpoint("serve", serve, input_signature=specs)
         archive.write_out(folder, verbose=False)
         yield folder
 
@@ -84,17 +92,21 @@ def export_tflite(saved_model_dir, path, quantization, source, calibration_sampl
         converter.target_spec.supported_types = [tf.float16]
     if quantization == "int8":
         step = batch or 1
-        calibration = source.inputs(max(calibration_samples // step, 1) * step, calibration_seed)
+        samples = at_least_every_class(source, calibration_samples)
+        calibration = source.inputs(max(samples // step, 1) * step, calibration_seed)
+        names = [spec.name for spec in input_specs(source)]
 
         def representative_dataset():
-            for start in range(0, len(calibration), step):
-                yield [calibration[start:start + step]]
+            for start in range(0, count(calibration), step):
+                chunk = rows(calibration, start, start + step)
+                # by name: the signature's inputs come in no promised order
+                yield dict(zip(names, chunk)) if len(names) > 1 else [chunk]
 
         converter.representative_dataset = representative_dataset
         # Builtin int8 kernels only: an op that cannot be quantized is an error, not a
         # silent float fallback.
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        facts["calibration"] = {**source.distribution, "samples": calibration_samples,
+        facts["calibration"] = {**drawn_from(source), "samples": samples,
                                 "seed": calibration_seed}
     with _quiet_native_logs():
         flatbuffer = converter.convert()

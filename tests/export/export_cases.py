@@ -95,7 +95,15 @@ def reference(case, num=32, seed=123):
 
 
 def latent_or_images(generator, num, seed=0, size=None):
-    """Latents, or real images (at `size`, for a generator that takes any size)."""
+    """Latents, real images (at `size`, for a generator that takes any size), or a
+    class-conditional generator's `[latents, labels]` (the classes in turn)."""
+    if len(generator.inputs) == 2:
+        from ganzoo.export.conditional import classes_of
+
+        rng = np.random.default_rng(seed)
+        latents = rng.standard_normal((num, *generator.input_shape[0][1:])).astype("float32")
+        labels = np.arange(num) % classes_of(generator, generator.inputs[1])
+        return [latents, labels.astype("int32")]
     shape = tuple(generator.input_shape[1:])
     if size is not None:
         shape = (*size, shape[-1])
