@@ -24,6 +24,11 @@ VARIANT_CASES = [
     ("wgangp-points", ganzoo.WGANGP, dict(data_shape=(2,), latent_dim=4, hidden_units=(16,), n_critic=3)),
     ("wgangp-images-packed", ganzoo.WGANGP, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
                                                   n_critic=2, pack=2)),
+    ("dcgan-resize", ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
+                                        upsampling="resize")),
+    ("wgangp-images-resize-bilinear", ganzoo.WGANGP, dict(
+        image_shape=(8, 8, 3), latent_dim=8, base_filters=8, n_critic=2, upsampling="resize",
+        resize_interpolation="bilinear")),
 ]
 
 

@@ -4,6 +4,7 @@ import keras
 
 from ganzoo.gans.base import GAN
 from ganzoo.nets import dcgan_discriminator, dcgan_generator
+from ganzoo.nets.dcgan import check_upsampling
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -24,6 +25,12 @@ class DCGAN(GAN):
         synchronized_batch_norm: under `tf.distribute`, batch norm uses the statistics
             of the global batch (all replicas), so training matches one device; off,
             each replica normalizes by its own slice (cheaper, slightly different).
+        upsampling: how the default generator doubles its size: "transpose" (the
+            paper's 4x4 transposed convolutions) or "resize" (2x resize, then a 3x3
+            convolution: no checkerboard artifacts, friendlier to edge runtimes; Odena
+            et al. 2016). See `ganzoo.nets.dcgan_generator`.
+        resize_interpolation: the resize of `upsampling="resize"`: "nearest" (default)
+            or "bilinear".
         num_classes, conditioning: a class-conditional DCGAN (see `GAN`): G takes
             `[z, label]`, D `[image, label]` ("projection": a class embedding
             concatenated to z, and D's logit plus <embed(y), features>; "concat"; or
@@ -33,7 +40,7 @@ class DCGAN(GAN):
             `class_loss_weight`.
 
     Example:
-        >>> gan = DCGAN(image_shape=(32, 32, 1), latent_dim=100)
+        >>> gan = DCGAN(image_shape=(32, 32, 1), latent_dim=100)   # or upsampling="resize"
         >>> gan.compile()
         >>> gan.fit(ganzoo.data.load("digits", image_size=32), epochs=5)
         >>> cgan = DCGAN(image_shape=(32, 32, 1), num_classes=10)
@@ -43,20 +50,24 @@ class DCGAN(GAN):
     """
 
     def __init__(self, image_shape=None, latent_dim=100, base_filters=64, spectral_norm=False,
-                 pack=1, synchronized_batch_norm=False, num_classes=None,
-                 conditioning="projection", generator=None, discriminator=None, **kwargs):
+                 pack=1, synchronized_batch_norm=False, upsampling="transpose",
+                 resize_interpolation="nearest", num_classes=None, conditioning="projection",
+                 generator=None, discriminator=None, **kwargs):
         if image_shape is None:
             source = generator or discriminator
             if source is None:
                 raise ValueError("DCGAN needs image_shape, or networks to take it from.")
             image_shape = (source.output_shape if source is generator else source.input_shape)[1:]
         num_classes, conditioning = self.checked_conditioning(num_classes, conditioning, pack)
+        check_upsampling(upsampling, resize_interpolation)
+        self.upsampling, self.resize_interpolation = upsampling, resize_interpolation
         self.base_filters = base_filters
         self.spectral_norm = spectral_norm
         self.synchronized_batch_norm = bool(synchronized_batch_norm)
         if generator is None:
             generator = dcgan_generator(latent_dim, image_shape, base_filters,
-                                        self.synchronized_batch_norm, num_classes, conditioning)
+                                        self.synchronized_batch_norm, num_classes, conditioning,
+                                        upsampling, resize_interpolation)
         if discriminator is None:
             discriminator = dcgan_discriminator(
                 image_shape, base_filters, pack,
@@ -74,4 +85,5 @@ class DCGAN(GAN):
         return {**super().get_config(), "image_shape": self.image_shape,
                 "latent_dim": self.latent_dim, "base_filters": self.base_filters,
                 "spectral_norm": self.spectral_norm,
-                "synchronized_batch_norm": self.synchronized_batch_norm}
+                "synchronized_batch_norm": self.synchronized_batch_norm,
+                "upsampling": self.upsampling, "resize_interpolation": self.resize_interpolation}

@@ -6,6 +6,7 @@ import tensorflow as tf
 from ganzoo import losses
 from ganzoo.gans.base import GAN
 from ganzoo.nets import dcgan_discriminator, dcgan_generator, mlp_discriminator, mlp_generator
+from ganzoo.nets.dcgan import check_upsampling
 
 # Noise streams of the penalty's interpolation coefficients, apart from the latent ones.
 _PENALTY_STREAM = 1_000
@@ -32,6 +33,8 @@ class WGANGP(GAN):
         synchronized_batch_norm: the image generator's batch norm uses the global
             batch's statistics under `tf.distribute` (see `DCGAN`); the critic and the
             vector networks have no batch norm.
+        upsampling, resize_interpolation: how the image generator doubles its size,
+            "transpose" or "resize" (see `DCGAN`).
         num_classes, conditioning: a class-conditional critic and generator (see
             `GAN`); the penalty differentiates the critic at the real batch's labels.
         generator, discriminator: optional Keras models used instead of the defaults.
@@ -47,7 +50,8 @@ class WGANGP(GAN):
 
     def __init__(self, image_shape=None, data_shape=None, latent_dim=128, n_critic=5,
                  gp_weight=10.0, base_filters=64, hidden_units=(512, 512, 512), pack=1,
-                 synchronized_batch_norm=False, num_classes=None, conditioning="projection",
+                 synchronized_batch_norm=False, upsampling="transpose",
+                 resize_interpolation="nearest", num_classes=None, conditioning="projection",
                  generator=None, discriminator=None, loss="wasserstein", **kwargs):
         if n_critic < 1:
             raise ValueError(f"n_critic must be at least 1; got {n_critic}.")
@@ -55,15 +59,21 @@ class WGANGP(GAN):
             raise ValueError("WGANGP needs exactly one of image_shape (images) and "
                              "data_shape (vectors), or a generator.")
         num_classes, conditioning = self.checked_conditioning(num_classes, conditioning, pack)
+        check_upsampling(upsampling, resize_interpolation)
+        if upsampling != "transpose" and image_shape is None:
+            raise ValueError(f"upsampling={upsampling!r} applies to the image generator "
+                             "(image_shape); the vector generator is an MLP.")
         conditional = dict(num_classes=num_classes, conditioning=conditioning)
         self.discriminator_steps = int(n_critic)
         self.gp_weight = float(gp_weight)
         self.base_filters = base_filters
         self.hidden_units = tuple(hidden_units)
         self.synchronized_batch_norm = bool(synchronized_batch_norm)
+        self.upsampling, self.resize_interpolation = upsampling, resize_interpolation
         if image_shape is not None:
-            generator = generator or dcgan_generator(latent_dim, image_shape, base_filters,
-                                                     self.synchronized_batch_norm, **conditional)
+            generator = generator or dcgan_generator(
+                latent_dim, image_shape, base_filters, self.synchronized_batch_norm,
+                upsampling=upsampling, resize_interpolation=resize_interpolation, **conditional)
             discriminator = discriminator or dcgan_discriminator(
                 image_shape, base_filters, pack, normalization="layer", **conditional)
         elif data_shape is not None:
@@ -100,4 +110,5 @@ class WGANGP(GAN):
                 "latent_dim": self.latent_dim, "n_critic": self.discriminator_steps,
                 "gp_weight": self.gp_weight, "base_filters": self.base_filters,
                 "hidden_units": self.hidden_units,
-                "synchronized_batch_norm": self.synchronized_batch_norm}
+                "synchronized_batch_norm": self.synchronized_batch_norm,
+                "upsampling": self.upsampling, "resize_interpolation": self.resize_interpolation}

@@ -4,6 +4,14 @@ Strided (transposed) 4x4 convolutions, batch norm everywhere except G's output a
 D's input, ReLU in G, LeakyReLU(0.2) in D, tanh output, weights drawn from N(0, 0.02).
 Any square size that is a multiple of 4 works: the networks start (or end) at the
 smallest even-halving size of at least 4 (7 for 28, 4 for 32 and 64).
+
+G can instead double its feature maps by resize-convolution (Odena et al. 2016,
+"Deconvolution and Checkerboard Artifacts"): a 2x nearest-neighbour (or bilinear)
+upsampling, then a 3x3 convolution. A stride-2 transposed convolution computes
+neighbouring output pixels with different taps of its kernel and readily learns
+checkerboard patterns; the resize-convolution computes every pixel with one kernel.
+It also suits edge runtimes: XNNPACK has no per-channel int8 transposed convolution, and
+ONNX Runtime does not fuse an int8 ConvTranspose on CPU, while both run int8 convolutions.
 """
 
 import keras
@@ -44,6 +52,30 @@ def validate_image_shape(image_shape, family="DCGAN"):
     return height, channels
 
 
+# How G doubles its feature maps: {name: what it is}, in error messages as they are.
+UPSAMPLING = {"transpose": "4x4 transposed convolution, stride 2 (the paper)",
+              "resize": "2x resize, then 3x3 convolution (Odena et al. 2016)"}
+# Interpolations of the "resize" upsampling. Nearest is the default: Odena et al. had
+# their best results with it (and trouble with bilinear), and it only copies values: no
+# arithmetic, exact in int8.
+RESIZE_INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def check_upsampling(upsampling, resize_interpolation="nearest"):
+    """Raise a ValueError naming the choices unless `upsampling` (and, for "resize",
+    `resize_interpolation`) is one `dcgan_generator` takes."""
+    if upsampling not in UPSAMPLING:
+        choices = "; ".join(f"{name!r}: {what}" for name, what in UPSAMPLING.items())
+        raise ValueError(f"upsampling must be one of {list(UPSAMPLING)} ({choices}); "
+                         f"got {upsampling!r}.")
+    if resize_interpolation not in RESIZE_INTERPOLATIONS:
+        raise ValueError(f"resize_interpolation must be one of {list(RESIZE_INTERPOLATIONS)}; "
+                         f"got {resize_interpolation!r}.")
+    if upsampling != "resize" and resize_interpolation != RESIZE_INTERPOLATIONS[0]:
+        raise ValueError(f"resize_interpolation={resize_interpolation!r} applies to "
+                         f"upsampling='resize' only; upsampling is {upsampling!r}.")
+
+
 def num_resolution_steps(size):
     """How many stride-2 steps lead from the base size (>= 4) to `size`."""
     steps = 0
@@ -54,7 +86,8 @@ def num_resolution_steps(size):
 
 
 def dcgan_generator(latent_dim, image_shape, base_filters=64, synchronized_batch_norm=False,
-                    num_classes=None, conditioning="projection", name="dcgan_generator"):
+                    num_classes=None, conditioning="projection", upsampling="transpose",
+                    resize_interpolation="nearest", name="dcgan_generator"):
     """Latent vector (and label, when conditional) -> image in [-1, 1] of `image_shape`.
 
     Args:
@@ -65,7 +98,15 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, synchronized_batch
             `tf.distribute` (as on one device), not per replica.
         num_classes, conditioning: class conditioning (see `ganzoo.nets.conditioning`);
             None: unconditional, the input is z alone.
+        upsampling: how each block doubles the size: "transpose" (the paper's 4x4
+            transposed convolution) or "resize" (`resize_interpolation` 2x upsampling,
+            then a 3x3 convolution with the same filters, batch norm and activation).
+        resize_interpolation: "nearest" (default) or "bilinear", for "resize".
+
+    Example:
+        >>> G = dcgan_generator(100, (32, 32, 1), base_filters=32, upsampling="resize")
     """
+    check_upsampling(upsampling, resize_interpolation)
     size, channels = validate_image_shape(image_shape)
     steps = num_resolution_steps(size)
     base_size = size >> steps
@@ -79,15 +120,26 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, synchronized_batch
     x = layers.Reshape((base_size, base_size, filters))(x)
     for _ in range(steps - 1):
         filters //= 2
-        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
-                                   kernel_initializer=_weights_init())(x)
+        x = _doubled(x, filters, upsampling, resize_interpolation, use_bias=False)
         x = _batch_norm(synchronized_batch_norm)(x)
         x = layers.ReLU()(x)
-    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
-                               kernel_initializer=_weights_init())(x)
+    x = _doubled(x, channels, upsampling, resize_interpolation, use_bias=True)
     # tanh in float32, so mixed-precision outputs still land exactly in [-1, 1].
     image = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(inputs, image, name=name)
+
+
+def _doubled(x, filters, upsampling, interpolation, use_bias):
+    """`x` at twice its size with `filters` channels: one upsampling layer of G."""
+    if upsampling == "transpose":
+        return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=use_bias,
+                                      kernel_initializer=_weights_init())(x)
+    # Keras' nearest UpSampling2D is a repeat (Tile and Reshape in the ONNX and LiteRT
+    # files) and exports in parity; keras.layers.Resizing's nearest resize did not, in
+    # ONNX (tf2onnx 1.17), once a batch norm followed it.
+    x = layers.UpSampling2D(2, interpolation=interpolation)(x)
+    return layers.Conv2D(filters, 3, padding="same", use_bias=use_bias,
+                         kernel_initializer=_weights_init())(x)
 
 
 def dcgan_discriminator(image_shape, base_filters=64, pack=1, normalization="batch",

@@ -1,4 +1,4 @@
-"""Shared cases of the export tests: every zoo entry with its shipped weights, and two
+"""Shared cases of the export tests: every zoo entry with its shipped weights, and the
 tiny untrained families given as a keras.Model; each exported once per session."""
 
 import atexit
@@ -49,6 +49,10 @@ def tiny_dcgan_run(folder, config, metadata=None):
 # family -> builder of a freshly initialised generator
 FAMILIES = {
     "dcgan": lambda: spread(ganzoo.nets.dcgan_generator(8, (8, 8, 1), base_filters=8)),
+    # resize-convolution upsampling: nearest-neighbour resizes and 3x3 convolutions; 16x16,
+    # so that a hidden block (resize, convolution, batch norm, ReLU) is exported too
+    "dcgan-resize": lambda: spread(ganzoo.nets.dcgan_generator(8, (16, 16, 1), base_filters=8,
+                                                               upsampling="resize")),
     "mlp": lambda: ganzoo.nets.mlp_generator(4, (2,), hidden_units=(16,),
                                              output_activation="linear"),
 }

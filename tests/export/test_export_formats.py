@@ -38,7 +38,7 @@ def test_input_is_named_for_its_kind(case):
         assert runtime.load(folder / artifact["file"]).input_name == expected
 
 
-@pytest.mark.parametrize("case", ["dcgan", "cyclegan-digits"])
+@pytest.mark.parametrize("case", ["dcgan", "dcgan-resize", "cyclegan-digits"])
 @pytest.mark.parametrize("file", ["generator.onnx", "generator_int8.tflite"])
 def test_batch_1_and_8_run_from_one_file(case, file):
     generator, folder, _ = exported(case)
@@ -88,3 +88,46 @@ def test_tflite_batch_option(tmp_path, tflite_batch, runs):
     reference = np.asarray(generator(z, training=False))
     for num in runs:
         np.testing.assert_allclose(artifact(z[:num]), reference[:num], atol=1e-4)
+
+
+TRANSPOSED_CONVOLUTIONS = {"ConvTranspose", "TRANSPOSE_CONV"}  # ONNX's and TFLite's
+
+
+def _operators(path):
+    """The operator types in an ONNX or TFLite file."""
+    if path.suffix == ".onnx":
+        import onnx
+
+        return {node.op_type for node in onnx.load(str(path)).graph.node}
+    from ai_edge_litert.interpreter import Interpreter
+
+    return {op["op_name"] for op in Interpreter(model_path=str(path))._get_ops_details()}
+
+
+@pytest.mark.parametrize("file", ["generator.onnx", "generator_float32.tflite",
+                                  "generator_int8.tflite"])
+def test_resize_upsampling_exports_without_transposed_convolutions(file):
+    _, transpose, _ = exported("dcgan")
+    _, resize, _ = exported("dcgan-resize")
+    assert TRANSPOSED_CONVOLUTIONS & _operators(transpose / file)
+    operators = _operators(resize / file)
+    assert not TRANSPOSED_CONVOLUTIONS & operators
+    assert {"Conv", "CONV_2D"} & operators
+
+
+def test_bilinear_resize_upsampling_exports_native_resizes_in_parity(tmp_path):
+    from ganzoo.export import export_generator
+
+    generator = spread(ganzoo.nets.dcgan_generator(8, (16, 16, 1), base_filters=8,
+                                                   upsampling="resize",
+                                                   resize_interpolation="bilinear"))
+    manifest = export_generator(generator, tmp_path)  # every format and flavour
+    assert manifest["passed"], [a["parity"]["summary"] for a in manifest["artifacts"]]
+    assert "Resize" in _operators(tmp_path / "generator.onnx")
+    assert "RESIZE_BILINEAR" in _operators(tmp_path / "generator_int8.tflite")
+    z = latent_or_images(generator, 8, seed=5)  # not the export's parity inputs
+    reference = np.asarray(generator(z, training=False))
+    for artifact in manifest["artifacts"]:
+        facts = parity.check_artifact(runtime.load(tmp_path / artifact["file"]), z, reference,
+                                      artifact["precision"])
+        assert facts["passed"], (artifact["file"], facts["summary"])

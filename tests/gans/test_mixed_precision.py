@@ -15,6 +15,8 @@ VARIANTS = [
                  id="vanilla"),
     pytest.param(ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8),
                  id="dcgan"),
+    pytest.param(ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
+                                    upsampling="resize"), id="dcgan-resize"),
     pytest.param(ganzoo.WGANGP, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
                                      n_critic=2), id="wgangp"),
     pytest.param(ganzoo.CycleGAN, dict(image_shape=(8, 8, 1), base_filters=4,
@@ -117,6 +119,8 @@ SAME_STEP_TOLERANCE = 0.1
 SAME_STEP_CASES = [
     pytest.param(ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8),
                  id="dcgan"),
+    pytest.param(ganzoo.DCGAN, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
+                                    upsampling="resize"), id="dcgan-resize"),
     pytest.param(ganzoo.WGANGP, dict(image_shape=(8, 8, 1), latent_dim=8, base_filters=8,
                                      n_critic=2), id="wgangp"),
 ]
