@@ -26,6 +26,7 @@ EXAMPLE_DATA = {"load": "digits", "load_unpaired": "digits2negative",
 def add_to(add_command):
     evaluate = add_command(
         "eval", help="measure a GAN (FID, KID, IS, precision/recall, mode coverage; a "
+                     "class-conditional GAN's class accuracy, intra-class FID and CAS; a "
                      "translator's errors and classes kept; an upscaler's PSNR, SSIM and "
                      "sharpness against bicubic) or an anomaly detector (AUROC and average "
                      "precision on its task)")
@@ -33,7 +34,9 @@ def add_to(add_command):
     # The options below do not apply to a detector (GAN_ONLY); those of SAMPLER_ONLY
     # apply to GANs that sample only.
     evaluate.add_argument("--num", type=int,
-                          help="samples per row (default: the size of the real train split)")
+                          help="samples per row (default: the size of the real train split; "
+                               "a class-conditional GAN's class metrics take num // K of "
+                               "each class)")
     evaluate.add_argument("--seed", type=int, help="latent and subset seed (default 0)")
     evaluate.add_argument("--data",
                           help="the real data (default: the run's training data; for a "

@@ -1,5 +1,6 @@
 """Metrics for GANs: FID, KID, Inception Score, precision/recall, mode coverage
-(of a labelled domain, and of the 2D Gaussian mixtures); for super-resolution, PSNR,
+(of a labelled domain, and of the 2D Gaussian mixtures); for class-conditional GANs,
+class accuracy, intra-class FID and CAS (`conditional`); for super-resolution, PSNR,
 SSIM and sharpness (`super_resolution`); for paired translation, agreement of a
 classifier with the true class (`paired_translation`).
 
@@ -27,6 +28,10 @@ from ganzoo.metrics.keras_model_extractor import KerasModelExtractor
 from ganzoo.metrics.registry import extractor_names, get_extractor, register_extractor
 from ganzoo.metrics.frechet import frechet_distance, frechet_distance_from_moments
 from ganzoo.metrics.classifier_score import inception_score
+from ganzoo.metrics.conditional import (ClassificationAccuracyScore, ConditionalAccuracy,
+                                        IntraClassFID, classification_accuracy_score,
+                                        conditional_accuracy, conditional_samples,
+                                        intra_class_fid)
 from ganzoo.metrics.kernel_distance import kid, mmd2_unbiased, polynomial_kernel
 from ganzoo.metrics.mixture_modes import mixture_mode_metrics
 from ganzoo.metrics.modes import (ModeCoverage, class_distribution, coverage_from_counts,
@@ -44,5 +49,7 @@ __all__ = [
     "FeatureStats",
     "RunningMoments", "Reservoir", "FeatureExtractor", "get_extractor", "register_extractor",
     "extractor_names", "check_images", "compare", "evaluate_gan", "feature_stats",
-    "ExtractorError", "KerasModelExtractor", "CallableExtractor",
+    "ExtractorError", "KerasModelExtractor", "CallableExtractor", "conditional_accuracy",
+    "intra_class_fid", "classification_accuracy_score", "conditional_samples",
+    "ConditionalAccuracy", "IntraClassFID", "ClassificationAccuracyScore",
 ]

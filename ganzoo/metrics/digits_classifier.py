@@ -38,25 +38,38 @@ CONFIDENCE = 0.9
 MIN_CONFIDENT_SHARE = 0.8
 
 
-def build_digits_classifier():
+def build_digits_classifier(seed=None):
     """The untrained classifier: (32, 32, 1) gray images in [-1, 1] -> 10 class probabilities.
 
     Convolutions, then a global average pool as the penultimate layer, then the
     softmax: the layout of InceptionV3, whose pool features standard FID uses.
     Pooled convolution features keep what the image looks like (texture, strokes),
     not only which class it is, so noise lands far from every digit.
+
+    Args:
+        seed: an int fixes the initial weights and the dropout masks, whatever the
+            global random state (the classifiers CAS trains); None draws them from
+            Keras' global generator, as the shipped weights were.
     """
+    def initializer(layer_number):
+        return ("glorot_uniform" if seed is None
+                else keras.initializers.GlorotUniform(seed=seed * 1000 + layer_number))
+
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 1), name="image")
     x = inputs
-    for filters in (16, 32):
-        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    for number, filters in enumerate((16, 32)):
+        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu",
+                                kernel_initializer=initializer(number))(x)
         x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu",
+                            kernel_initializer=initializer(2))(x)
     x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Conv2D(FEATURE_DIM, 3, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2D(FEATURE_DIM, 3, padding="same", activation="relu",
+                            kernel_initializer=initializer(3))(x)
     features = keras.layers.GlobalAveragePooling2D(name=FEATURE_LAYER)(x)
-    x = keras.layers.Dropout(0.3)(features)
-    probs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probs")(x)
+    x = keras.layers.Dropout(0.3, seed=seed)(features)
+    probs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probs",
+                               kernel_initializer=initializer(4))(x)
     return keras.Model(inputs, probs, name="digits_classifier")
 
 

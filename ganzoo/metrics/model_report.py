@@ -5,6 +5,9 @@ eval` prints, and the headline numbers a zoo model card records.
   digits classifier for digits; for other images Inception features or your own model
   (a `.keras` file, a `keras.Model` or a function, see `ganzoo.metrics.get_extractor`),
   which give IS and class coverage only if they are classifiers;
+- images of a class-conditional GAN (`num_classes`): the same, plus class accuracy,
+  intra-class FID and CAS with its real-data ceiling on the digits
+  (`conditional_table`);
 - 2D points of a mixture: modes covered, high-quality share, reverse KL
   (`mixture_table`);
 - stacked digits: the 1,000 modes covered and the reverse KL (`stacked_table`);
@@ -36,8 +39,9 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     `generator_weights` says which. `truncation` is the value of its truncation trick
     (a StyleGAN2's psi, the other latent GANs' threshold on |z|). `num`, `seed`, `extractor`, `use_ema` and `truncation` apply to
     GANs that sample images only."""
-    from ganzoo.metrics import (evaluate, mixture_table, paired_translation, stacked_table,
-                                super_resolution_table, translation)
+    from ganzoo.metrics import (conditional_table, evaluate, mixture_table, paired_translation,
+                                stacked_table, super_resolution_table, translation)
+    from ganzoo.metrics.conditional import is_conditional
     from ganzoo.metrics.registry import get_extractor
 
     if gan.kind == UPSCALER:
@@ -61,6 +65,11 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     elif source == STACKED_DIGITS:
         table, report = stacked_table, stacked_table.stacked_report(gan, name, num, seed,
                                                                     use_ema=use_ema)
+    elif is_conditional(gan):
+        table, report = conditional_table, conditional_table.conditional_report(
+            gan, name=name, num=num, seed=seed, source=source,
+            extractor=get_extractor(extractor), resize=resize, use_ema=use_ema,
+            truncation=truncation)
     else:
         table, report = evaluate, evaluate.evaluate_gan(
             gan, name=name, num=num, seed=seed, source=source,
@@ -86,7 +95,8 @@ def headline_metrics(report):
             "confident_fraction", "modes", "modes_strict", "high_quality", "reverse_kl",
             "a2b MAE", "b2a MAE", "cycle A MAE", "cycle B MAE", "a2b class kept",
             "b2a class kept", "class agreement", "L1", "psnr", "ssim", "sharpness",
-            "psnr_over_bicubic")
+            "psnr_over_bicubic", "conditional_accuracy", "intra_fid", "cas", "cas_ceiling",
+            "cas_ratio")
     return {key.replace(" ", "_"): (round(float(values[key]), 4)
                                     if isinstance(values[key], float) else values[key])
             for key in keep if values.get(key) is not None}

@@ -104,6 +104,9 @@ KEY_METRICS = (
     (("psnr",), "PSNR {psnr:.2f} dB ({psnr_over_bicubic:+.2f} over bicubic), SSIM {ssim:.3f}, "
                 "sharpness {sharpness:.2f}"),  # super-resolution
     (("a2b_MAE",), "a2b MAE {a2b_MAE:.3f}, class kept {a2b_class_kept:.1%}"),  # CycleGAN
+    (("conditional_accuracy", "cas"),  # a class-conditional GAN
+     "class accuracy {conditional_accuracy:.1%}, intra-FID {intra_fid:.2f}, "
+     "CAS {cas:.1%} (real {cas_ceiling:.1%})"),
 )
 # Metrics an older record may lack: the digits' 10 classes.
 KEY_METRIC_DEFAULTS = {"num_modes": 10}

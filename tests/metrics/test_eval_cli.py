@@ -32,6 +32,70 @@ def test_eval_prints_the_table_and_protocol(image_run, tmp_path, capsys):
         assert text in printed, text
     report = json.loads(out.read_text())
     assert [row["protocol"]["num_fake"] for row in report["rows"]] == [200, 200, 200]
+    # an unconditional GAN's table has no conditional columns
+    assert "class acc." not in printed and "CAS" not in printed
+    assert "conditional" not in report["protocol"]
+    assert not {"conditional_accuracy", "intra_fid", "cas"} & set(report["rows"][0]["metrics"])
+
+
+@pytest.fixture(scope="module")
+def conditional_run(tmp_path_factory):
+    gan = ganzoo.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=8, num_classes=10,
+                       seed=0)
+    return make_run(tmp_path_factory.mktemp("runs") / "tiny-cdcgan", gan)
+
+
+def test_eval_of_a_conditional_gan_adds_its_metrics_at_the_truncation(conditional_run, tmp_path,
+                                                                       capsys):
+    from ganzoo import zoo
+    from ganzoo.metrics import conditional_accuracy, intra_class_fid
+    from ganzoo.metrics.model_report import headline_metrics
+    from ganzoo.runs import load_run
+
+    out = tmp_path / "eval.json"
+    assert main(["eval", str(conditional_run), "--num", "200", "--seed", "1",
+                 "--truncation", "0.5", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for text in ("FID", "class acc.", "intra-FID", "CAS", "20 samples of each of the 10 classes",
+                 "digits test split", "(the ceiling); CAS / ceiling", "threshold on |z| 0.5"):
+        assert text in printed, text
+    report = json.loads(out.read_text())
+    model, floor, noise = (row["metrics"] for row in report["rows"])
+    # the numbers of the Python functions, at the same seed and truncation
+    gan = load_run(conditional_run)
+    intra = intra_class_fid(gan, 20, seed=1, truncation=0.5)
+    untruncated = intra_class_fid(gan, 20, seed=1)
+    assert model["intra_fid_per_class"] == pytest.approx(list(intra.per_class), rel=1e-6)
+    assert model["intra_fid_per_class"] != pytest.approx(list(untruncated.per_class), rel=1e-6)
+    assert model["conditional_accuracy"] == conditional_accuracy(gan, 20, seed=1,
+                                                                 truncation=0.5).accuracy
+    # real train images: the classifier's own classes, the intra-FID floor, the CAS ceiling
+    assert floor["conditional_accuracy"] > 0.95 and floor["intra_fid"] < model["intra_fid"]
+    assert floor["cas"] == model["cas_ceiling"] > 0.5
+    assert model["cas_ratio"] == pytest.approx(model["cas"] / model["cas_ceiling"])
+    assert noise["intra_fid"] > floor["intra_fid"] and noise.get("cas") is None
+    assert report["protocol"]["conditional"]["cas"]["num_generated"] == 200
+    # what a model card records and `ganzoo list` shows
+    headline = headline_metrics(report)
+    assert {"fid", "conditional_accuracy", "intra_fid", "cas", "cas_ceiling",
+            "cas_ratio"} <= set(headline)
+    assert "class accuracy" in zoo.key_metrics({"pretrained": {"metrics": headline}})
+
+
+def test_conditional_metrics_not_measured_say_why(tmp_path, capsys):
+    gan = ganzoo.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=8, num_classes=3)
+    run = make_run(tmp_path / "three-classes", gan)
+    out = tmp_path / "eval.json"
+    assert main(["eval", str(run), "--num", "30", "--json", str(out)]) == 0
+    assert ("class acc., intra-FID, CAS: not measured: this GAN makes 3 classes, the digits "
+            "(and the shipped classifier) have 10") in capsys.readouterr().out
+    assert "conditional_accuracy" not in json.loads(out.read_text())["rows"][0]["metrics"]
+
+
+def test_too_few_samples_per_class_is_one_line(conditional_run, capsys):
+    assert main(["eval", str(conditional_run), "--num", "19"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "num (--num) at least 20; got 19." in err
 
 
 def test_a_pretrained_2d_entry_is_measured_with_the_mixture_metrics(capsys):
