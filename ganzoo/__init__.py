@@ -17,7 +17,7 @@ _SUBMODULES = ("anomaly", "data", "errors", "gans", "images", "losses", "metrics
 _NAMES = {"GAN": "ganzoo.gans", "CycleGAN": "ganzoo.gans", "DCGAN": "ganzoo.gans",
           "VanillaGAN": "ganzoo.gans", "WGANGP": "ganzoo.gans", "Pix2Pix": "ganzoo.gans",
           "SRResNet": "ganzoo.gans", "SRGAN": "ganzoo.gans", "ProGAN": "ganzoo.gans",
-          "StyleGAN2": "ganzoo.gans",
+          "StyleGAN2": "ganzoo.gans", "BigGAN": "ganzoo.gans",
           "list_entries": "ganzoo.zoo", "load": "ganzoo.zoo"}
 # Modules that moved into a stage's folder keep their old public name.
 _MODULE_ALIASES = {"ganzoo.callbacks": "ganzoo.training.callbacks"}
@@ -58,6 +58,6 @@ class _ModuleAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 sys.meta_path.append(_ModuleAliases())
 
 __all__ = ["GAN", "CycleGAN", "DCGAN", "VanillaGAN", "WGANGP", "Pix2Pix", "SRResNet", "SRGAN",
-           "ProGAN", "StyleGAN2", "callbacks", "data", "errors",
+           "ProGAN", "StyleGAN2", "BigGAN", "callbacks", "data", "errors",
            "gans", "images", "losses", "metrics", "nets", "runs", "training", "zoo",
            "list_entries", "load", "__version__"]

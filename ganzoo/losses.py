@@ -113,6 +113,27 @@ def gradient_penalty(critic, real, fake, alpha, group=1, epsilon=1e-10):
     return tf.reduce_mean(tf.square(tf.sqrt(squared_norm + epsilon) - 1.0))
 
 
+def orthogonal_regularization(kernels):
+    """BigGAN's orthogonal regularisation (Brock et al. 2019, eq. 3), without its weight
+    beta: the sum over `kernels` of ||W^T W * (1 - I)||_F^2.
+
+    Each kernel is read as a matrix W of one column per output unit (`(-1, units)`: a
+    convolution's filters are its columns), so only the inner products between
+    different filters are penalised, not their norms (the paper's relaxation of
+    ||W^T W - I||^2). Float32.
+
+    Args:
+        kernels: weight tensors, the last axis the output units.
+    """
+    total = tf.constant(0.0)
+    for kernel in kernels:
+        matrix = tf.reshape(_float32(kernel), (-1, kernel.shape[-1]))
+        gram = tf.matmul(matrix, matrix, transpose_a=True)
+        off_diagonal = gram * (1.0 - tf.eye(kernel.shape[-1]))
+        total += tf.reduce_sum(tf.square(off_diagonal))
+    return total
+
+
 def classification_loss(labels, class_logits):
     """Mean softmax cross-entropy of class logits against int labels: the auxiliary
     classifier's loss of AC-GAN (Odena et al. 2017), -log P(C = c | X)."""

@@ -83,6 +83,14 @@ def cases():
                                              channel_base=64, channel_max=8, r1_gamma=1.0,
                                              r1_interval=2, pl_weight=2.0, pl_interval=2,
                                              ema_decay=0.9, ema_warmup=0.5), 0.01),
+        # class-conditional batch norm (synchronized), spectral norm's power iterations,
+        # self-attention, two D steps, the orthogonal penalty, an EMA copying G for one
+        # step and then averaging
+        ("biggan", ganzoo.BigGAN, dict(image_shape=(16, 16, 1), num_classes=3, latent_dim=6,
+                                       base_filters=2, channel_multipliers=(4, 4, 4),
+                                       embedding_dim=4, attention_resolution=8,
+                                       synchronized_batch_norm=True, ema_decay=0.9,
+                                       ema_start=1), 0.05),
     ]
 
 

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "distribute_runs.py"
 
 VARIANTS = ["vanilla", "dcgan", "wgangp", "cyclegan", "cdcgan-projection", "cdcgan-auxiliary",
-            "dcgan-ema", "progan", "stylegan2"]
+            "dcgan-ema", "progan", "stylegan2", "biggan"]
 TIMEOUT = 600  # seconds; a hang (say, a worker waiting for a dead peer) fails instead
 WEIGHTS_ATOL = 1e-5  # distributed vs one-device weights
 

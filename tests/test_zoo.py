@@ -53,6 +53,10 @@ def test_every_entry_builds_a_gan_for_its_data(name):
         assert [domain.shape[1:] for domain in batch] == [gan.data_shape] * 2
         assert gan.translate(batch[0].numpy()).shape == batch[0].shape
     elif gan.kind == ganzoo.gans.SAMPLER:
+        if gan.num_classes is not None:  # (images, labels) of the entry's classes
+            batch, labels = batch
+            assert labels.dtype == "int32"
+            assert 0 <= labels.numpy().min() <= labels.numpy().max() < gan.num_classes
         assert batch.shape[1:] == gan.data_shape
         assert gan.generate(2, seed=0).shape == (2, *gan.data_shape)
     # one training step on the entry's own data moves the generator

@@ -2,6 +2,7 @@
 
 from ganzoo.gans.adversarial import SAMPLER, TRANSLATOR
 from ganzoo.gans.base import GAN
+from ganzoo.gans.biggan import BigGAN
 from ganzoo.gans.cyclegan import CycleGAN
 from ganzoo.gans.dcgan import DCGAN
 from ganzoo.gans.pix2pix import Pix2Pix
@@ -13,7 +14,7 @@ from ganzoo.gans.wgan_gp import WGANGP
 
 # Variant names as zoo configs and run folders spell them.
 VARIANTS = {cls.__name__: cls for cls in (VanillaGAN, DCGAN, WGANGP, CycleGAN, Pix2Pix,
-                                          SRResNet, SRGAN, ProGAN, StyleGAN2)}
+                                          SRResNet, SRGAN, ProGAN, StyleGAN2, BigGAN)}
 
 
 def get_variant(name):
@@ -24,4 +25,5 @@ def get_variant(name):
 
 
 __all__ = ["GAN", "CycleGAN", "DCGAN", "VanillaGAN", "WGANGP", "Pix2Pix", "SRResNet", "SRGAN",
-           "ProGAN", "StyleGAN2", "SAMPLER", "TRANSLATOR", "UPSCALER", "VARIANTS", "get_variant"]
+           "ProGAN", "StyleGAN2", "BigGAN", "SAMPLER", "TRANSLATOR", "UPSCALER", "VARIANTS",
+           "get_variant"]

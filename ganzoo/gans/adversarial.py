@@ -106,6 +106,12 @@ class AdversarialModel(keras.Model):
         """A fresh optimizer for either side when `compile` is given none."""
         return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
+    def default_optimizers(self):
+        """Fresh `(g_optimizer, d_optimizer)` for `compile` when given none:
+        `default_optimizer()` for each side, unless the variant gives each side its
+        own (BigGAN's two learning rates)."""
+        return self.default_optimizer(), self.default_optimizer()
+
     def compile(self, g_optimizer=None, d_optimizer=None, auto_scale_loss=True, **kwargs):
         """Configure training; optimizers default to the variant's choice.
 
@@ -133,8 +139,10 @@ class AdversarialModel(keras.Model):
                              "an optimizer keeps per-variable state for one network.")
         # optimizer=None: no stray default optimizer over all weights.
         super().compile(optimizer=None, auto_scale_loss=auto_scale_loss, **kwargs)
-        self.g_optimizer = g_optimizer or self.default_optimizer()
-        self.d_optimizer = d_optimizer or self.default_optimizer()
+        if g_optimizer is None or d_optimizer is None:
+            g_default, d_default = self.default_optimizers()
+            g_optimizer, d_optimizer = g_optimizer or g_default, d_optimizer or d_default
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         if auto_scale_loss and self.computes_in_float16():
             # float16 gradients underflow without loss scaling; the step functions
             # call `optimizer.scale_loss`, which is the identity for other optimizers.

@@ -324,8 +324,13 @@ class GAN(AdversarialModel):
         # A step the loss-scale optimizer skipped (non-finite gradients) is no generator
         # step: the average stays as it is (decay 1).
         applied = tf.cast(self.g_optimizer.iterations, tf.int64) > steps_before
-        decay = ema.decay_at(self.ema_decay, self.ema_warmup, steps_before)
+        decay = self.ema_decay_at(steps_before)
         ema.update(self.generator_ema, self.generator, tf.where(applied, decay, 1.0))
+
+    def ema_decay_at(self, steps_before):
+        """The generator EMA's decay for the update after `steps_before` generator steps
+        (a tensor): `ema_decay`, ramped up by `ema_warmup` (`ganzoo.gans.ema.decay_at`)."""
+        return ema.decay_at(self.ema_decay, self.ema_warmup, steps_before)
 
     def augmented(self, images, noise_stream, which):
         """`images` through the augmentation (if any), with stateless randomness of

@@ -15,8 +15,10 @@ def make_optimizers(gan, learning_rate=None, schedule="constant", generator_step
     """Return fresh `(g_optimizer, d_optimizer)` for `gan.compile`.
 
     Args:
-        gan: a ganzoo model; its `default_optimizer()` gives the type and betas.
-        learning_rate: replaces the default learning rate of both optimizers.
+        gan: a ganzoo model; its `default_optimizers()` give the types and betas.
+        learning_rate: replaces the default learning rate of both optimizers; of a
+            variant with a default rate per side (BigGAN), the generator's, and the
+            discriminator's keeps its default ratio to it.
         schedule: `"constant"`; `"linear_decay"` to zero over the training; or
             `"step_decay"`: `decay_factor` times the rate after `hold_steps` (default
             half the training), as SRGAN trains.
@@ -46,11 +48,10 @@ def make_optimizers(gan, learning_rate=None, schedule="constant", generator_step
             raise ValueError(f"step_decay drops the rate within the training: hold_steps must "
                              f"be in [1, {generator_steps}); got {hold_steps}.")
 
-    def build(updates_per_step):
-        default = gan.default_optimizer()
+    def build(default, updates_per_step, rate):
         config = default.get_config()
-        if learning_rate is not None:
-            config["learning_rate"] = learning_rate
+        if rate is not None:
+            config["learning_rate"] = rate
         if schedule == "linear_decay":
             config["learning_rate"] = LinearDecay(
                 config["learning_rate"], generator_steps * updates_per_step,
@@ -60,7 +61,13 @@ def make_optimizers(gan, learning_rate=None, schedule="constant", generator_step
                                                 hold_steps * updates_per_step, decay_factor)
         return type(default).from_config(config)
 
-    return build(1), build(gan.discriminator_steps)
+    g_default, d_default = gan.default_optimizers()
+    d_rate = learning_rate
+    g_config, d_config = g_default.get_config(), d_default.get_config()
+    if learning_rate is not None and d_config["learning_rate"] != g_config["learning_rate"]:
+        # two default rates (BigGAN's): learning_rate is G's, D's keeps their ratio
+        d_rate = learning_rate * d_config["learning_rate"] / g_config["learning_rate"]
+    return build(g_default, 1, learning_rate), build(d_default, gan.discriminator_steps, d_rate)
 
 
 class OptimizerPair:

@@ -184,7 +184,7 @@ def test_an_unconditional_gan_takes_no_labels():
 ])
 def test_variants_without_label_inputs_refuse_num_classes(cls, kwargs):
     with pytest.raises(ValueError, match=rf"{cls.__name__} is unconditional: num_classes applies "
-                                         r"to VanillaGAN, DCGAN, WGANGP\."):
+                                         r"to VanillaGAN, DCGAN, WGANGP, BigGAN\."):
         cls(**kwargs, num_classes=K)
 
 
