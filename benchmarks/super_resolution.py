@@ -219,7 +219,11 @@ def publish_table(cells, args, command_args, total_s, reused, picture):
              f"random {args.patch_size}px patches (flips) of china.jpg; seeds {args.seeds}; "
              f"{args.jobs} seed(s) in parallel on {machine()['cpus']} CPUs, total "
              f"{total_s / 60:.0f} min"
-             + (f", {reused} seeds reused (`--resume`)" if reused else ""))
+             + (f", {reused} seeds reused (`--resume`)" if reused else "")
+             + "; training wall time per seed (median, range): " + ", ".join(
+                 f"{method} {statistics.median(times):.0f} s ({min(times):.0f}-{max(times):.0f})"
+                 for method in ("SRResNet", "SRGAN")
+                 for times in [[cell["wall_time_s"][method] for cell in cells]]))
     print(table)
     print("\n".join(checks))
     if args.dry_run:
