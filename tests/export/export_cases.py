@@ -117,9 +117,20 @@ def latent_or_images(generator, num, seed=0, size=None):
 
 
 def real_images(num, shape, seed=0):
-    """Real digits (a translator's domain A), resized, in [-1, 1]."""
+    """Real images in [-1, 1] of `shape`: digits, resized, for one channel (a
+    translator's domain A); for three, crops of the held-out photo downscaled x4 (an
+    upscaler's inputs)."""
+    rng = np.random.default_rng(seed)
+    if shape[-1] == 3:
+        from ganzoo.data.patches import load_sr_images
+
+        (low, _), = load_sr_images("sklearn_photos", 4, split="test")
+        tops = rng.integers(0, low.shape[0] - shape[0] + 1, num)
+        lefts = rng.integers(0, low.shape[1] - shape[1] + 1, num)
+        return np.stack([low[top:top + shape[0], left:left + shape[1]]
+                         for top, left in zip(tops, lefts)]).astype("float32")
     images, _ = ganzoo.data.load_arrays("digits", shape[0], split="test")
-    return images[np.random.default_rng(seed).choice(len(images), num, replace=False)]
+    return images[rng.choice(len(images), num, replace=False)]
 
 
 @functools.cache
