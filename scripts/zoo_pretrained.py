@@ -46,10 +46,14 @@ BASELINES = {"PCA": ({"components": 0.9}, None),
 # change}}, None removing an argument; each trains on the entry's data, schedule and seed.
 GAN_BASELINES = {"dcgan-digits100": {"without ADA (plain DCGAN)": {"augment": None}}}
 # The psi values of the truncation curve of an entry whose GAN has styles (StyleGAN2's
-# truncation: 1 is none). The other latent GANs' threshold on |z| gets no curve yet.
+# truncation: 1 is none).
 TRUNCATION_CURVE = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-# The metrics that curve records at each psi.
-CURVE_METRICS = ("fid", "kid", "precision", "recall", "modes_covered", "confident_fraction")
+# The thresholds on |z| of a class-conditional GAN's curve (BigGAN's trick; its card's
+# metrics are the untruncated ones).
+THRESHOLD_CURVE = (0.25, 0.5, 1.0, 1.5, 2.0)
+# The metrics that curve records at each point (the conditional ones where measured).
+CURVE_METRICS = ("fid", "kid", "precision", "recall", "modes_covered", "confident_fraction",
+                 "conditional_accuracy", "intra_fid")
 # Variants whose cards show an interpolation strip (cards.EXTRA_PICTURES).
 INTERPOLATION_STRIPS = ("ProGAN", "StyleGAN2")
 
@@ -68,12 +72,21 @@ def measure(gan, config, name, truncation=None):
     return headline_metrics(report)
 
 
-def measure_truncation_curve(gan, config):
-    """[{truncation, CURVE_METRICS...}] at each psi of TRUNCATION_CURVE."""
+def truncation_points(gan):
+    """The truncations of an entry's curve: psi for a GAN with styles, thresholds for a
+    class-conditional one; None for the others."""
+    if has_styles(gan):
+        return TRUNCATION_CURVE
+    return THRESHOLD_CURVE if getattr(gan, "num_classes", None) else None
+
+
+def measure_truncation_curve(gan, config, points):
+    """[{truncation, CURVE_METRICS...}] at each of `points`."""
     curve = []
-    for psi in TRUNCATION_CURVE:
-        metrics = measure(gan, config, config["name"], truncation=psi)
-        curve.append({"truncation": psi, **{key: metrics[key] for key in CURVE_METRICS}})
+    for point in points:
+        metrics = measure(gan, config, config["name"], truncation=point)
+        curve.append({"truncation": point,
+                      **{key: metrics[key] for key in CURVE_METRICS if key in metrics}})
     return curve
 
 
@@ -97,8 +110,9 @@ def train_entry(name, reuse=False):
               "generator_steps": metadata["generator_steps"], "metrics": metrics}
     if name in GAN_BASELINES:
         record["baselines"] = measure_gan_baselines(config, GAN_BASELINES[name], reuse)
-    if has_styles(gan):
-        record["truncation_curve"] = measure_truncation_curve(gan, config)
+    if truncation_points(gan):
+        record["truncation_curve"] = measure_truncation_curve(gan, config,
+                                                              truncation_points(gan))
     save_picture(gan, config, ROOT / "docs" / "zoo" / f"{name}.png")
     save_style_pictures(gan, config, ROOT / "runs" / "pretrained" / name)
     write_record(CONFIGS / f"{name}.yaml", record)

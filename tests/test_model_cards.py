@@ -62,8 +62,12 @@ def test_a_card_shows_the_truncation_curve_and_the_style_pictures():
         {"truncation": 1.0, "fid": 7.1, "confident_fraction": 0.81}]}
     card = render_card(config, "dcgan-digits.png", ["mixing", "interpolation"])
     lines = card.splitlines()
-    header = lines.index("| psi | fid | confident_fraction |")
+    # a latent GAN's truncation is BigGAN's threshold on |z|; a StyleGAN2's is psi
+    header = lines.index("| threshold on \\|z\\| | fid | confident_fraction |")
+    assert lines[header - 2] == "## Truncation curve (`ganzoo eval dcgan-digits --truncation T`)"
     assert lines[header + 2:header + 4] == ["| 0.5 | 9.5 | 0.93 |", "| 1.0 | 7.1 | 0.81 |"]
+    styled = zoo.get_entry("stylegan2-digits")
+    assert "| psi | fid |" in render_card(styled) and "--truncation PSI`" in render_card(styled)
     # the extra pictures follow the samples, in EXTRA_PICTURES' order, each with its heading
     assert card.index("(dcgan-digits.png)") < card.index("## Style mixing") < card.index(
         "(dcgan-digits-mixing.png)") < card.index("## Interpolation") < card.index(

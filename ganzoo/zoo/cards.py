@@ -96,7 +96,7 @@ def render_card(config, picture=None, extras=()):
     lines += [f"| {key} | {value} | +-{tolerance[key]} |"
               for key, value in record["metrics"].items()]
     lines += _gan_baselines(config["name"], record)
-    lines += _truncation_curve(config["name"], record.get("truncation_curve"))
+    lines += _truncation_curve(config, record.get("truncation_curve"))
     if picture:
         lines += ["", f"![samples of {config['name']}]({picture})"]
     for kind in extras:
@@ -106,13 +106,16 @@ def render_card(config, picture=None, extras=()):
     return "\n".join(lines) + "\n"
 
 
-def _truncation_curve(name, curve):
-    """The card's table of metrics against the truncation psi (1: none)."""
+def _truncation_curve(config, curve):
+    """The card's table of metrics against the truncation: StyleGAN2's psi (1: none),
+    the other latent GANs' threshold on |z| (BigGAN's trick; the card's metrics: none)."""
     if not curve:
         return []
     keys = [key for key in curve[0] if key != "truncation"]
-    return ["", f"## Truncation curve (`ganzoo eval {name} --truncation PSI`)", "",
-            "| psi | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys),
+    name, styles = config["name"], config["variant"] == "StyleGAN2"
+    column, value = ("psi", "PSI") if styles else ("threshold on \\|z\\|", "T")
+    return ["", f"## Truncation curve (`ganzoo eval {name} --truncation {value}`)", "",
+            f"| {column} | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys),
             *(f"| {point['truncation']} | " + " | ".join(str(point[key]) for key in keys) + " |"
               for point in curve)]
 
