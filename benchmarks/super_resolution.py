@@ -17,7 +17,7 @@ the perception-distortion trade-off. Targets (issue #21): SRResNet at least 1.0 
 bicubic; SRGAN sharper than SRResNet at a PSNR loss of at most 2 dB. Writes side-by-side
 crops (truth | bicubic | SRResNet | SRGAN) of the first seed as a PNG.
 
-    python benchmarks/super_resolution.py                      # seed 0, ~50 min on 2 CPUs
+    python benchmarks/super_resolution.py                      # seed 0, ~27 min on 2 CPUs
     python benchmarks/super_resolution.py --seeds 0 1 2 --residual-blocks 16 --filters 64 \
         --patch-size 96 --discriminator-filters 64             # the paper's networks (~3.4 s
                                                                # and ~10 s a step here)
@@ -138,7 +138,8 @@ def main(argv=None):
                              "(1: never, as the paper's SRResNet)")
     parser.add_argument("--content-loss", choices=("l1", "mse"), default="l1",
                         help="pixel loss of both (the paper's mse; EDSR's l1)")
-    # Smaller than the paper's networks by default, so a seed trains in ~50 min on 2 CPUs.
+    # Smaller than the paper's networks by default: a seed trains in ~27 min on 2 CPUs
+    # (results/super_resolution.md: SRResNet 987 s and SRGAN 629 s, medians, shared CPUs).
     parser.add_argument("--patch-size", type=int, default=64,
                         help="high-resolution patch side (96 in the paper)")
     parser.add_argument("--residual-blocks", type=int, default=8, help="B (16 in the paper)")
