@@ -21,7 +21,10 @@ def entry_files():
     files = {}
     for path in resources.files("ganzoo.zoo_configs").iterdir():
         if path.name.endswith(".yaml"):
-            name = (yaml.safe_load(path.read_text()) or {}).get("name")
+            try:
+                name = (yaml.safe_load(path.read_text()) or {}).get("name")
+            except yaml.YAMLError as error:
+                raise ValueError(f"{path.name} is not valid YAML: {error}") from None
             if f"{name}.yaml" != path.name:
                 raise ValueError(f"{path.name}: name {name!r} differs from the file name.")
             files[name] = path
