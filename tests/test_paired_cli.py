@@ -407,3 +407,49 @@ def test_pretrained_weights_files_hold_the_generator(fixture, request, tmp_path)
     method = "upscale" if trained.kind == ganzoo.gans.UPSCALER else "translate"
     np.testing.assert_array_equal(getattr(fresh, method)(inputs),
                                   getattr(trained, method)(inputs))
+
+
+def test_eval_self_ensemble_adds_its_row_and_upscale_takes_the_flag(srresnet_run, tmp_path,
+                                                                    capsys):
+    _, run_dir = srresnet_run
+    assert main(["eval", str(run_dir), "--self-ensemble", "--json",
+                 str(tmp_path / "eval.json")]) == 0
+    rows = {row["name"]: row["metrics"]
+            for row in json.loads((tmp_path / "eval.json").read_text())["rows"]}
+    (low, high), = load_sr_images("sklearn_photos", 4, split="test")
+    model = load_run(run_dir)
+    ensembled, upscaled = (rows[f"{run_dir.name} x8 self-ensemble"],
+                           model.upscale(low, self_ensemble=True))
+    assert ensembled["psnr"] == pytest.approx(psnr(upscaled, high, border=4), rel=1e-6)
+    # four steps of training leave the outputs nearly flat: their fine detail differs
+    assert ensembled["sharpness"] == pytest.approx(sharpness(upscaled, high, border=4),
+                                                   rel=1e-6)
+    assert ensembled["sharpness"] != pytest.approx(rows[run_dir.name]["sharpness"], rel=1e-3)
+    assert ensembled["psnr_over_bicubic"] == pytest.approx(ensembled["psnr"]
+                                                           - rows["bicubic"]["psnr"])
+    # a random 3x3 convolution is far from equivariant: its ensemble differs visibly
+    inputs = keras.Input((None, None, 3))
+    convolution = keras.layers.Conv2D(3, 3, padding="same", activation="tanh",
+                                      kernel_initializer=keras.initializers.RandomNormal(
+                                          stddev=0.5, seed=0))
+    untrained = ganzoo.SRResNet(scale=2, generator=keras.Model(
+        inputs, convolution(keras.layers.UpSampling2D(2)(inputs))))
+    untrained.compile()
+    photo = sklearn_photo("train")[:9, :14]
+    Image.fromarray(photo).save(tmp_path / "small.png")
+    assert main(["upscale", str(save_run(untrained, tmp_path / "untrained")), "--input",
+                 str(tmp_path / "small.png"), "--out", str(tmp_path / "out"),
+                 "--self-ensemble"]) == 0
+    written = np.asarray(Image.open(tmp_path / "out" / "small.png"), "float32") / 127.5 - 1
+    pixels = photo.astype("float32") / 127.5 - 1
+    expected = untrained.upscale(pixels, self_ensemble=True)
+    assert np.abs(written - expected).max() <= 1.5 / 127.5  # 8-bit rounding
+    assert np.abs(written - untrained.upscale(pixels)).max() > 0.1
+
+
+def test_self_ensemble_is_refused_for_a_gan_that_samples(tmp_path, capsys):
+    gan = ganzoo.DCGAN(image_shape=(16, 16, 1), latent_dim=4, base_filters=4)
+    gan.compile()
+    run = save_run(gan, tmp_path / "dcgan")
+    assert main(["eval", str(run), "--data", "digits", "--self-ensemble"]) != 0
+    assert "--self-ensemble applies to upscalers" in capsys.readouterr().err

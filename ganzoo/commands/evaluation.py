@@ -13,8 +13,10 @@ from ganzoo.commands.common import (a_model, add_raw_generator, add_unsafe, dete
 GAN_ONLY = [("num", "--num"), ("seed", "--seed"), ("data", "--data"),
             ("extractor", "--extractor"), ("layer", "--layer"),
             ("inception_weights", "--inception-weights"), ("raw_generator", "--raw-generator"),
-            ("truncation", "--truncation"), ("unsafe", "--unsafe")]
-SAMPLER_ONLY = [option for option in GAN_ONLY if option[0] not in ("data", "unsafe")]
+            ("truncation", "--truncation"), ("unsafe", "--unsafe"),
+            ("self_ensemble", "--self-ensemble")]
+SAMPLER_ONLY = [option for option in GAN_ONLY
+                if option[0] not in ("data", "unsafe", "self_ensemble")]
 DETECTOR_WHY = ("a detector is measured by AUROC and average precision on the task of its "
                 "entry (its data: section), with no samples, features or seed")
 SAMPLER_DEFAULTS = {"seed": 0, "extractor": "digits"}
@@ -55,6 +57,9 @@ def add_to(add_command):
                           help="sample with the truncation trick (default: none): a "
                                "StyleGAN2's psi in [0, 1], the other latent GANs' threshold "
                                "on |z|")
+    evaluate.add_argument("--self-ensemble", action="store_true",
+                          help="an upscaler's table gains a row for its x8 self-ensemble "
+                               "(the mean over the photo's flips and rotations, EDSR+)")
     evaluate.add_argument("--json", type=Path, help="also write the table and protocol as JSON")
     evaluate.set_defaults(command=run)
     add_raw_generator(evaluate)
@@ -78,6 +83,9 @@ def run(args):
         refuse_options(args, SAMPLER_ONLY, "GANs that sample",
                        f"{args.source} is {a_model(gan)}, measured on held-out "
                        "examples of its data (--data), with no samples, features or seed")
+    elif args.self_ensemble:
+        raise ValueError(f"--self-ensemble applies to upscalers (SRResNet, SRGAN); "
+                         f"{args.source} is {a_model(gan)}.")
     elif args.num is not None and args.num < 2:
         raise ValueError(f"--num must be at least 2; got {args.num}.")
     data = args.data or ((config or {}).get("data") or {}).get("source")
@@ -86,7 +94,7 @@ def run(args):
                          f"pass --data, e.g. --data {EXAMPLE_DATA[data_loader_of(type(gan))]}.")
     common = {"name": Path(args.source).name, **data_options(config)}
     if gan.kind != SAMPLER:
-        table, report = evaluate_model(gan, data, **common)
+        table, report = evaluate_model(gan, data, self_ensemble=args.self_ensemble, **common)
     else:
         fill_defaults(args, SAMPLER_DEFAULTS)
         options = {"layer": args.layer} if args.layer else {}

@@ -28,7 +28,8 @@ from ganzoo.gans.paired import PairedModel
 
 
 def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits",
-                   resize="crop", use_ema=True, direction="a2b", truncation=None):
+                   resize="crop", use_ema=True, direction="a2b", truncation=None,
+                   self_ensemble=False):
     """`(table, report)`: the module that formats the rows (COLUMNS, format_row,
     protocol_lines) and its report `{"rows": [...], "protocol": {...}}`.
 
@@ -37,8 +38,9 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     `direction` a Pix2Pix's (`load_paired`). A GAN with a generator EMA is measured on
     the averaged generator, or with `use_ema=False` on the raw one; the protocol's
     `generator_weights` says which. `truncation` is the value of its truncation trick
-    (a StyleGAN2's psi, the other latent GANs' threshold on |z|). `num`, `seed`, `extractor`, `use_ema` and `truncation` apply to
-    GANs that sample images only."""
+    (a StyleGAN2's psi, the other latent GANs' threshold on |z|). `num`, `seed`,
+    `extractor`, `use_ema` and `truncation` apply to GANs that sample images only;
+    `self_ensemble` (a row for the x8 self-ensemble too) to upscalers only."""
     from ganzoo.metrics import (conditional_table, evaluate, mixture_table, paired_translation,
                                 stacked_table, super_resolution_table, translation)
     from ganzoo.metrics.conditional import is_conditional
@@ -46,7 +48,10 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
 
     if gan.kind == UPSCALER:
         return super_resolution_table, super_resolution_table.super_resolution_report(
-            gan, source, name=name)
+            gan, source, name=name, self_ensemble=self_ensemble)
+    if self_ensemble:
+        raise ValueError(f"self-ensemble applies to upscalers (SRResNet, SRGAN); this is a "
+                         f"{type(gan).__name__}.")
     if isinstance(gan, PairedModel):  # a Pix2Pix: aligned pairs with known targets
         return paired_translation, paired_translation.paired_report(
             gan, source, name=name, direction=direction, resize=resize)
