@@ -396,3 +396,22 @@ def test_training_can_start_from_another_entrys_trained_generator(tmp_path):
     with pytest.raises(ValueError, match="generator_from 'dcgan-digitz': Unknown zoo entry"):
         train(config, tmp_path / "unknown", verbose=0)
     assert not (tmp_path / "smaller").exists() and not (tmp_path / "unknown").exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: broken\ndescription: a (b): c\n", "broken.yaml is not valid YAML"),
+    ("name: other\n", "broken.yaml: name 'other' differs from the file name"),
+])
+def test_a_shipped_yaml_that_does_not_parse_or_is_misnamed_is_named(tmp_path, monkeypatch,
+                                                                    text, message):
+    from ganzoo.zoo import catalog
+
+    (tmp_path / "broken.yaml").write_text(text)
+    monkeypatch.setattr(catalog.resources, "files", lambda package: tmp_path)
+    catalog.entry_files.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            catalog.entry_files()
+    finally:
+        monkeypatch.undo()
+        catalog.entry_files.cache_clear()
