@@ -2,8 +2,8 @@
 
 For each zoo entry, the generator (from a trained run folder when given, else the
 entry's shipped pretrained weights, else its untrained generator, marked so) is
-exported to ONNX float32 and TFLite float32 / float16 / dynamic-range int8 /
-full-integer int8, checked for parity, and
+exported to ONNX float32 / static int8 (QDQ) and TFLite float32 / float16 /
+dynamic-range int8 / full-integer int8, checked for parity, and
 timed at each batch size against Keras `predict`, a direct Keras call and a
 `tf.function` of the same generator, in one process with the same thread count
 (see export.latency). Targets: ONNX Runtime float32 at batch 1 <= 0.6x the
@@ -27,6 +27,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from report import machine, markdown_table, publish  # noqa: E402
 
 ONNX_RATIO_TARGET = 0.6
+# Every flavour: ONNX float32 and static int8 (QDQ); TFLite's four.
+EXPORT_FORMATS, EXPORT_QUANTIZE = "onnx,tflite", "none,float16,dynamic,int8"
 # Upscalers (SRResNet, SRGAN) take any size: timed on 128x128 inputs (512x512 outputs).
 UPSCALER_BENCH_SIDE = 128
 
@@ -65,6 +67,7 @@ def main():
         side = UPSCALER_BENCH_SIDE if _is_upscaler(entry) else None
         with tempfile.TemporaryDirectory() as out:
             manifest = export_generator(source, Path(out) / entry, untrained=untrained,
+                                        formats=EXPORT_FORMATS, quantize=EXPORT_QUANTIZE,
                                         bench=True, batch_sizes=batch_sizes,
                                         threads=args.threads, runs=args.runs, bench_size=side)
             sweep = _thread_sweep(Path(out) / entry, manifest, batch_sizes, args.runs,
@@ -175,6 +178,11 @@ def _section(entry, manifest, sweep):
             lines.append(f"- Target full-integer int8 faster than float32 in LiteRT, batch {batch}: "
                          f"int8 at {int8:.2f}x the float32 latency "
                          f"({'met' if int8 < 1 else 'MISSED'}).")
+    measured = {(row["name"], row["batch"]) for row in report["rows"]}
+    for batch in sorted({batch for name, batch in measured if name == "generator_int8.onnx"}):
+        qdq = speed_ratio(report, "generator_int8.onnx", "generator.onnx", batch)
+        lines.append(f"- ONNX Runtime static int8 (QDQ) at {qdq:.2f}x the float32 ONNX latency, "
+                     f"batch {batch} (recommended only where not slower).")
     lines += [f"- Flag: {flag}" for flag in report["flags"]]
     lines += ["", "The runtimes alone at each thread count (float32 and full-integer int8):", "",
               markdown_table(["artifact", "threads", "batch", "p50 ms", "p90 ms"],

@@ -11,6 +11,9 @@ checked at each of `--sizes` (default the training size and twice it).
 
 A class-conditional GAN's generator exports with two inputs, `z` and `label` (int32).
 
+`--formats onnx --quantize int8` writes `generator_int8.onnx`: static int8 in the QDQ
+format, calibrated on `--calibration-samples` inputs as TFLite's int8 is.
+
 A GAN's run or entry exports its generator; an anomaly detector's (a run folder with
 detector.json, or a detector's zoo entry) its scorer, images -> scores, checked on
 its task's test images and AUROC.
@@ -84,8 +87,9 @@ def _parser():
                              "formats, else both)")
     parser.add_argument("--quantize",
                         help="comma-separated: none (float32), float16, dynamic (dynamic-range "
-                             "int8), int8 (full-integer); TFLite offers all, ONNX none only "
-                             "(default: the zoo entry's, else all)")
+                             "int8), int8 (full-integer; for ONNX, static int8 in the QDQ "
+                             "format); TFLite offers all, ONNX none and int8 (default: the "
+                             "zoo entry's, else all)")
     parser.add_argument("--out", type=Path, help="output folder (default RUN/export)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset, 13-18 (default 17)")
     parser.add_argument("--tflite-batch", default="1",
@@ -101,7 +105,8 @@ def _parser():
     parser.add_argument("--warmup", type=int, default=10, help="untimed calls before timing "
                                                               "(default 10)")
     parser.add_argument("--calibration-samples", type=int, default=200,
-                        help="representative inputs for full-integer int8 (default 200)")
+                        help="representative inputs for int8, TFLite's and ONNX's "
+                             "(default 200)")
     parser.add_argument("--raw-generator", action="store_true",
                         help="a GAN trained with a generator EMA (ema_decay) exports the "
                              "averaged generator; this exports the raw one instead")

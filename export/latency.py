@@ -9,7 +9,9 @@ generator. All candidates take the same NumPy batch (a conditional generator's:
 latents and labels) and return NumPy (the Keras
 ones convert their tensor), are warmed up, then timed one call at a time, alternating
 (see `ganzoo.export.runtime.measure`). The report recommends the fastest artifact that
-passed parity and flags quantized artifacts slower than float32 in their runtime.
+passed parity and is not slower than float32 in its runtime, and flags quantized
+artifacts slower than float32 in their runtime (ONNX int8 against ONNX float32,
+LiteRT's flavours against LiteRT float32).
 """
 
 import os
@@ -77,22 +79,27 @@ def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmu
 
 
 def recommend(rows):
-    """Per batch size: the fastest artifact (p50) that passed parity, or None."""
+    """Per batch size: the fastest artifact (p50) that passed parity and is not slower
+    than the float32 artifact of its own runtime (a quantized file slower than float32,
+    as ONNX Runtime's int8 ConvTranspose can be, is flagged, never recommended), or None."""
+    float32 = _float32_rows(rows)
     best = {}
     for row in rows:
-        if row["parity_passed"]:
-            current = best.get(row["batch"])
-            if current is None or row["p50_ms"] < current["p50_ms"]:
-                best[row["batch"]] = row
+        base = float32.get((row["runtime"], row["batch"]))
+        if not row["parity_passed"] or (base is not None and row["p50_ms"] > base["p50_ms"]):
+            continue
+        current = best.get(row["batch"])
+        if current is None or row["p50_ms"] < current["p50_ms"]:
+            best[row["batch"]] = row
     return {str(batch): {"file": row["name"], "runtime": row["runtime"],
                          "precision": row["precision"], "p50_ms": row["p50_ms"]}
             for batch, row in sorted(best.items())}
 
 
 def slow_quantized(rows):
-    """Warnings for quantized artifacts slower than float32 in their own runtime."""
-    float32 = {(r["runtime"], r["batch"]): r for r in rows
-               if r["parity_passed"] is not None and r["precision"] == "float32"}
+    """Warnings for quantized artifacts slower than float32 in their own runtime (ONNX
+    int8 against the float32 ONNX file, LiteRT's flavours against LiteRT float32)."""
+    float32 = _float32_rows(rows)
     flags = []
     for row in rows:
         base = float32.get((row["runtime"], row["batch"]))
@@ -104,6 +111,12 @@ def slow_quantized(rows):
                          f"slower than {base['name']} (float32) at batch {row['batch']}: "
                          f"{row['p50_ms']:.3f} ms vs {base['p50_ms']:.3f} ms")
     return flags
+
+
+def _float32_rows(rows):
+    """(runtime, batch) -> the float32 artifact's row (not the TensorFlow references')."""
+    return {(r["runtime"], r["batch"]): r for r in rows
+            if r["parity_passed"] is not None and r["precision"] == "float32"}
 
 
 def table_rows(report):

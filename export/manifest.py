@@ -8,6 +8,11 @@ and the library versions.
 An artifact's `batch` is the batch size fixed in the file (TFLite: 1 unless exported
 with another), or null for a dynamic one (ONNX); `ganzoo.export.runtime` runs a batch
 of any size on either, a fixed-batch file in calls of its own batch.
+Its `quantization` is how it was made: TFLite's flavour (`none`, `float16`, `dynamic`,
+`int8`), or for ONNX `none` or `static-int8-qdq` (`generator_int8.onnx`, see
+`export.onnx_int8`); its `precision` (float32, float16, dynamic-int8, int8) picks the
+parity rule, so both int8 flavours are held to the same one. An int8 record (TFLite's
+or ONNX's) has `calibration`: what its inputs were drawn from, how many, and the seed.
 A generator of any image size (Pix2Pix, SRResNet; `export.fully_convolutional`) has
 `input.size_multiple`, `input.training_size` and `output.scale`; every artifact of an
 image input records `spatial_sizes`, read from the file: "dynamic", or `[[H, W]]`.

@@ -5,8 +5,8 @@ a generator that takes any image size (`height`, `width`; the output's `out_heig
 `out_width`, which an upscaler makes `scale` times larger): one file takes every
 size. The input is named `z` (latent generators) or `image` (translators, upscalers,
 detectors' scorers), the output `output`; a class-conditional generator has a second
-input, `label` (int32, `(batch,)`). ONNX artifacts are float32: quantized
-flavours are TFLite's (see tflite_format.py).
+input, `label` (int32, `(batch,)`). This file is float32; the static int8 (QDQ)
+flavour is quantized from it by onnx_int8.py, TFLite's flavours by tflite_format.py.
 """
 
 import contextlib

@@ -10,6 +10,7 @@ from pathlib import Path
 from ganzoo.export import manifest as manifest_lib
 from ganzoo.export import fully_convolutional, parity, runtime, score_parity
 from ganzoo.export.onnx_format import DEFAULT_OPSET, check_opset, export_onnx
+from ganzoo.export.onnx_int8 import export_onnx_int8
 from ganzoo.export.scorers import ScorerSource
 from ganzoo.export.sources import Source, resolve
 from ganzoo.export.tflite_format import (DEFAULT_BATCH, QUANTIZATIONS, check_batch,
@@ -19,8 +20,9 @@ FORMATS = ("onnx", "tflite")
 FORMAT_ALIASES = {"litert": "tflite"}
 QUANTIZE_ALIASES = {"float32": "none", "fp32": "none", "fp16": "float16",
                     "dynamic-int8": "dynamic", "full-int8": "int8"}
-# Which quantizations each format offers; ONNX artifacts are float32.
-SUPPORTED = {"onnx": ("none",), "tflite": QUANTIZATIONS}
+# Which quantizations each format offers: ONNX float32 and static int8 (QDQ, see
+# onnx_int8.py); TFLite all four.
+SUPPORTED = {"onnx": ("none", "int8"), "tflite": QUANTIZATIONS}
 # Beyond TensorFlow, each format needs its converter's packages and the runtime its
 # parity check runs in: the `export` extra (checked before anything is converted).
 PACKAGES = {"onnx": ("onnx", "tf2onnx", "onnxruntime"), "tflite": ("ai_edge_litert",)}
@@ -28,6 +30,7 @@ PURPOSES = {"onnx": "exporting to ONNX", "tflite": "exporting to TFLite"}
 # An artifact's file: what it is ("generator", or an anomaly detector's "scorer"), then
 # its flavour.
 SUFFIXES = {("onnx", "none"): ".onnx",
+            ("onnx", "int8"): "_int8.onnx",
             ("tflite", "none"): "_float32.tflite",
             ("tflite", "float16"): "_float16.tflite",
             ("tflite", "dynamic"): "_dynamic_int8.tflite",
@@ -51,7 +54,7 @@ def plan(formats, quantize):
                for f in formats if any(q not in SUPPORTED[f] for q in quantize)]
     if not pairs:
         raise ValueError(f"Nothing to export: {', '.join(formats)} with quantization "
-                         f"{', '.join(quantize)}; ONNX artifacts are float32 ('none').")
+                         f"{', '.join(quantize)}; ONNX offers none (float32) and int8 only.")
     return pairs, skipped
 
 
@@ -98,14 +101,17 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
             `export.conditional`).
         out_dir: folder for the artifacts and manifest.json.
         formats: "onnx", "tflite" (a list or a comma-separated string).
-        quantize: "none" (float32), "float16", "dynamic", "int8" (TFLite only but none).
+        quantize: "none" (float32), "float16", "dynamic", "int8". ONNX offers "none" and
+            "int8" (static int8 in the QDQ format, `generator_int8.onnx`: see
+            `export.onnx_int8`); TFLite all four.
         opset: ONNX opset, 13 to 18.
         tflite_batch: batch size fixed in TFLite files (1; None keeps it dynamic, which
             is slower: see tflite_format.py). ONNX files always have a dynamic batch.
         untrained: allow a zoo entry's untrained generator (see `sources.resolve`).
         images: real images for a translator's calibration and parity (for a detector,
             see `export_detector`).
-        calibration_samples: representative inputs for full-integer int8.
+        calibration_samples: representative inputs for int8 (TFLite full-integer and
+            ONNX static QDQ alike, drawn the same way with the same seed).
         parity_samples: fixed inputs every artifact is compared on.
         quality_samples: inputs for the digits classifier check of int8 flavours.
         bench: also time every artifact (see `export.latency`).
@@ -201,9 +207,16 @@ def _export(src, check, out_dir, pairs, skipped, opset, tflite_batch, calibratio
     _prepare(out_dir)
     records, failures = [], []
     tflite_pairs = [q for f, q in pairs if f == "tflite"]
+    onnx_float = out_dir / file_name(src.artifact_stem, "onnx", "none")
     if ("onnx", "none") in pairs:
-        _convert(out_dir / file_name(src.artifact_stem, "onnx", "none"),
-                 lambda p: export_onnx(src, p, opset), check, records, failures)
+        _convert(onnx_float, lambda p: export_onnx(src, p, opset), check, records, failures)
+    if ("onnx", "int8") in pairs:
+        # Quantized from the float32 file when there is one, rather than converted again.
+        _convert(out_dir / file_name(src.artifact_stem, "onnx", "int8"),
+                 lambda p: export_onnx_int8(src, p, opset, calibration_samples,
+                                            float_model=onnx_float if onnx_float.is_file()
+                                            else None),
+                 check, records, failures)
     if tflite_pairs:
         with saved_model(src, tflite_batch) as folder:
             for q in tflite_pairs:

@@ -14,7 +14,8 @@ from ganzoo.export.cli import main
 from without_tensorflow import run_without_tensorflow
 
 K, LATENT = 10, 8
-FILES = {"generator.onnx": "float32", "generator_float32.tflite": "float32",
+FILES = {"generator.onnx": "float32", "generator_int8.onnx": "int8",
+         "generator_float32.tflite": "float32",
          "generator_float16.tflite": "float16", "generator_dynamic_int8.tflite": "dynamic-int8",
          "generator_int8.tflite": "int8"}
 

@@ -212,7 +212,8 @@ def test_a_detector_run_folder_exports_through_the_cli(tmp_path, capsys):
     assert manifest["source"] == {**manifest["source"], "type": "run", "run": str(run),
                                   "entry": "tiny-autoencoder", "detector": "ConvAutoencoder"}
     records = {r["file"]: r for r in manifest["artifacts"]}
-    assert sorted(records) == ["scorer.onnx", "scorer_float32.tflite", "scorer_int8.tflite"]
+    assert sorted(records) == ["scorer.onnx", "scorer_float32.tflite", "scorer_int8.onnx",
+                               "scorer_int8.tflite"]
     assert records["scorer.onnx"]["parity"]["passed"]
     assert records["scorer_float32.tflite"]["parity"]["passed"]
     # int8 calibrates on the task's normal images and is judged on order and AUROC

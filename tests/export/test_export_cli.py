@@ -27,7 +27,7 @@ def test_export_a_run_folder_with_benchmark(tiny_run, tmp_path, capsys):
     assert manifest["source"]["trained"] is True
     assert sorted(a["file"] for a in manifest["artifacts"]) == [
         "generator.onnx", "generator_float16.tflite", "generator_float32.tflite",
-        "generator_int8.tflite"]
+        "generator_int8.onnx", "generator_int8.tflite"]
     report = manifest["latency"]
     assert report["threads"] == 1
     names = {(row["name"], row["batch"]) for row in report["rows"]}
@@ -38,7 +38,7 @@ def test_export_a_run_folder_with_benchmark(tiny_run, tmp_path, capsys):
     for pick in report["recommended"].values():
         assert pick["file"] in {a["file"] for a in manifest["artifacts"]}
     assert "p50 ms" in printed and "recommended at batch 1" in printed
-    assert "skipped onnx: float16, int8" in printed
+    assert "skipped onnx: float16 not offered" in printed
     # Again into the same folder: refused without --overwrite, replaced with it.
     assert main(argv) == 2
     assert main([str(tiny_run), "--formats", "onnx", "--quantize", "none", "--out", str(out),

@@ -22,7 +22,8 @@ def test_manifest_describes_source_input_output_and_artifacts():
     for name in ("tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert"):
         assert manifest["versions"][name]
     quantizations = {a["file"]: a["quantization"] for a in manifest["artifacts"]}
-    assert quantizations == {"generator.onnx": "none", "generator_float32.tflite": "none",
+    assert quantizations == {"generator.onnx": "none", "generator_int8.onnx": "static-int8-qdq",
+                             "generator_float32.tflite": "none",
                              "generator_float16.tflite": "float16",
                              "generator_dynamic_int8.tflite": "dynamic",
                              "generator_int8.tflite": "int8"}
