@@ -1,5 +1,5 @@
-"""The `ganzoo` command line: list, train, sample, translate, upscale and evaluate zoo
-entries and run folders, and score images with anomaly detectors.
+"""The `ganzoo` command line: list, train, distil, sample, translate, upscale and evaluate
+zoo entries and run folders, and score images with anomaly detectors.
 
 This module parses the command line and reports errors; each subcommand lives in a
 module of its own in `ganzoo.commands`.
@@ -13,12 +13,13 @@ import shlex
 import sys
 
 import ganzoo
-from ganzoo.commands import (evaluation, listing, sampling, scoring, training, translation,
-                             upscaling)
+from ganzoo.commands import (distilling, evaluation, listing, sampling, scoring, training,
+                             translation, upscaling)
 from ganzoo.startup import import_tensorflow
 
 # In the order `ganzoo --help` lists them.
-COMMANDS = (listing, training, sampling, translation, upscaling, evaluation, scoring)
+COMMANDS = (listing, training, distilling, sampling, translation, upscaling, evaluation,
+            scoring)
 
 
 def main(argv=None):

@@ -127,16 +127,24 @@ def train_entry(name, reuse=False):
 def train_and_measure(config, run_dir, reuse):
     """(GAN, run metadata, card metrics) of `config` trained into `run_dir`."""
     from ganzoo.runs import is_finished, load_run, read_config, read_metadata
-    from ganzoo.training import train
 
     finished = reuse and is_finished(run_dir)
     if finished and read_config(run_dir) != json.loads(json.dumps(config)):
         raise SystemExit(f"--reuse: {run_dir} holds a run of another configuration; train it "
                          "again without --reuse.")
     if not finished:
-        train(config, run_dir, overwrite=not reuse, verbose=2)
+        train_into(config, run_dir, overwrite=not reuse, verbose=2)
     gan, metadata = load_run(run_dir), read_metadata(run_dir)
     return gan, metadata, measure(gan, config, config["name"])
+
+
+def train_into(config, run_dir, **options):
+    """What `ganzoo train` runs for the entry: its GAN's training, or for an entry with
+    a `distill:` section (dcgan-digits-tiny) the distillation of its teacher."""
+    from ganzoo.training import train
+    from ganzoo.training.distillation import distill
+
+    return (distill if "distill" in config else train)(config, run_dir, **options)
 
 
 def measure_gan_baselines(config, baselines, reuse):
@@ -338,14 +346,13 @@ def cards(names=()):
 def reproduce(name):
     from ganzoo import zoo
     from ganzoo.runs import load_run
-    from ganzoo.training import train
 
     config = zoo.get_entry(name)
     run_dir = ROOT / "runs" / "reproduce" / name
     if zoo.is_detector(config):
         measured = headline(train_and_eval(name, run_dir))
     else:
-        train(name, run_dir, overwrite=True, verbose=0)
+        train_into(config, run_dir, overwrite=True, verbose=0)
         measured = measure(load_run(run_dir), config, name)
     recorded = config["pretrained"]["metrics"]
     tolerance = (config.get("evaluation") or {}).get("tolerance", {})

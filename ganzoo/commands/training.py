@@ -1,5 +1,6 @@
 """`ganzoo train`: a zoo entry or an entry-shaped YAML into a run folder; a GAN's
-training resumes when run again into the same folder, a detector's trains in one go."""
+training resumes when run again into the same folder, a detector's trains in one go; an
+entry with a `distill:` section trains by distillation (`ganzoo.commands.distilling`)."""
 
 import datetime
 from pathlib import Path
@@ -82,6 +83,12 @@ def run(args):
     args.run_dir = args.run_dir or default_run_dir(name, args.new)
     if detector_of(config) is not None:
         return train_detector(args, config, name)
+    if distilled(config):
+        from ganzoo import zoo
+        from ganzoo.commands.distilling import train_distilled
+
+        return train_distilled(args, zoo.get_entry(config) if isinstance(config, str)
+                               else config, name)
     fill_defaults(args, {attribute: GAN_OPTIONS[flag][0] for attribute, flag in GAN_ONLY})
     run_dir = args.run_dir
     print(f"Run folder: {run_dir} (the same command resumes it; Ctrl-C saves a checkpoint)",
@@ -119,6 +126,15 @@ def train_detector(args, config, name):
     print(f"Run folder: {run_dir}")
     print(f"Evaluate it: ganzoo eval {run_dir}")
     print(f"Score images: ganzoo score {run_dir} --input IMAGES [--out scores.csv]")
+
+
+def distilled(source):
+    """True for an entry (name or dict) trained by distillation (a `distill:` section),
+    read from its YAML alone."""
+    from ganzoo.zoo import catalog
+
+    entry = source if isinstance(source, dict) else catalog.read_entry(source)
+    return "distill" in entry
 
 
 def default_run_dir(name, new):

@@ -9,7 +9,7 @@ import re
 
 from ganzoo import data
 from ganzoo.data.pipeline import RESIZE_MODES
-from ganzoo.gans import TRANSLATOR, UPSCALER, get_variant
+from ganzoo.gans import SAMPLER, TRANSLATOR, UPSCALER, get_variant
 from ganzoo.gans.learning_rates import SCHEDULES
 from ganzoo.gans.optimizers import HOLDING_SCHEDULES
 from ganzoo.zoo import recipes
@@ -53,6 +53,12 @@ SCHEMA = {
                    "truncation_curve": list},
     # a paper recipe instead of pretrained weights (ganzoo.zoo.recipes checks it)
     "recipe": None,
+    # trained by distillation instead (ganzoo.training.distillation): model: is the
+    # student, teacher the zoo entry or run folder whose generator it imitates, and the
+    # weights of its losses (ganzoo.gans.distill); the schedule is training: epochs x
+    # steps_per_epoch, learning_rate and lr_schedule as for any entry
+    "distill": {"teacher": str, "pixel_loss": str, "feature_weight": NUMBER,
+                "adversarial_weight": NUMBER},
 }
 # An anomaly detector's entry: `ganzoo.anomaly.entries.SCHEMA` (the detector and its
 # task), plus the zoo's sections, checked here. Its weights are the detector's state.
@@ -69,7 +75,8 @@ DETECTOR_SCHEMA = {
 BASELINE_KEYS = ("auroc", "average_precision")
 REQUIRED = ("name", "variant", "model", "data", "training")
 REQUIRED_IN = {"data": ("source", "batch_size"), "training": ("epochs", "seed"),
-               "pretrained": ("sha256", "metrics", "command", "wall_time_s")}
+               "pretrained": ("sha256", "metrics", "command", "wall_time_s"),
+               "distill": ("teacher",)}
 # Data keys an upscaler's entry must give: its training pairs are cut and shrunk by them.
 UPSCALER_DATA = ("patch_size", "scale")
 # Model arguments an upscaler's entry states in data: instead (once), as `ganzoo.zoo`
@@ -129,6 +136,7 @@ def validate(config, source="config", base_dir=None):
     _check_pretrained(config.get("pretrained"), source)
     if recipes.is_recipe(config):
         recipes.validate(config["recipe"], config, source)
+    _check_distill(config, variant, source)
     _check_tolerance(config, source)
     _check_resize(config["data"], source)
     if base_dir is not None:
@@ -261,6 +269,34 @@ def _check_training(training, source):
     if hold and hold >= training["epochs"]:
         raise ValueError(f"{source}: training: lr_hold_epochs ({hold}) must be fewer than "
                          f"epochs ({training['epochs']}).")
+
+
+def _check_distill(config, variant, source):
+    """A distilled entry: a sampler student, a schedule in steps, known losses."""
+    from ganzoo.gans.distill import PIXEL_LOSSES
+
+    section = config.get("distill")
+    if section is None:
+        return
+    if variant.kind != SAMPLER:
+        raise ValueError(f"{source}: distill: applies to GANs that sample from noise; "
+                         f"{variant.__name__} does not.")
+    if recipes.is_recipe(config):
+        raise ValueError(f"{source}: give 'recipe' or 'distill', not both.")
+    if section["teacher"] == config["name"]:
+        raise ValueError(f"{source}: distill: teacher is the entry itself; name another entry "
+                         "or a run folder.")
+    if "steps_per_epoch" not in config["training"]:
+        raise ValueError(f"{source}: training: a distilled entry states steps_per_epoch (its "
+                         "latents never repeat, so an epoch is a number of steps: checkpoints "
+                         "and pictures follow it), e.g. steps_per_epoch: 200.")
+    pixel_loss = section.get("pixel_loss", "l1")
+    if pixel_loss not in PIXEL_LOSSES:
+        raise ValueError(f"{source}: distill: pixel_loss must be one of {list(PIXEL_LOSSES)}; "
+                         f"got {pixel_loss!r}.")
+    for key in ("feature_weight", "adversarial_weight"):
+        if section.get(key, 0) < 0:
+            raise ValueError(f"{source}: distill: {key} must be >= 0; got {section[key]}.")
 
 
 def _check_stated_once(config, source):
