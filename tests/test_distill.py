@@ -87,6 +87,14 @@ def test_ganzoo_train_distils_an_entry_with_a_distill_section(tmp_path, capsys):
     assert "--strategy applies to GAN training" in capsys.readouterr().err
 
 
+def test_the_python_trainer_refuses_a_distilled_entry_before_training(tmp_path):
+    from ganzoo.training import train
+
+    with pytest.raises(ValueError, match="trained by distilling its teacher .dcgan-digits."):
+        train("dcgan-digits-tiny", tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
 def test_the_tiny_entry_is_its_teachers_model_at_half_width():
     tiny, teacher = zoo.get_entry("dcgan-digits-tiny"), zoo.get_entry("dcgan-digits")
     assert tiny["distill"]["teacher"] == "dcgan-digits"

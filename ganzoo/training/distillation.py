@@ -68,7 +68,7 @@ def distill(config, run_dir, *, overwrite=False, verbose="auto", callbacks=(),
     steps_per_epoch, epochs = training["steps_per_epoch"], training["epochs"]
     run_dir = Path(run_dir)
     store = CheckpointStore(run_dir / CHECKPOINT_DIR, keep=keep_checkpoints)
-    resuming = trainer._existing_run(run_dir, store, config, overwrite, resume)
+    resuming = trainer.existing_run(run_dir, store, config, overwrite, resume)
 
     distiller = build_distiller(config, section, log)
     g_optimizer, d_optimizer = make_optimizers(
@@ -77,9 +77,9 @@ def distill(config, run_dir, *, overwrite=False, verbose="auto", callbacks=(),
         hold_steps=training.get("lr_hold_epochs", 0) * steps_per_epoch)
     distiller.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer)
 
-    with trainer._exclusive(run_dir):
-        trainer._claim(run_dir, store, config, overwrite, resuming)
-        config_hash = trainer._hash(config)
+    with trainer.exclusive(run_dir):
+        trainer.claim(run_dir, store, config, overwrite, resuming)
+        config_hash = trainer.hash_config(config)
         checkpoint = store.latest()
         if checkpoint is not None:
             _resume(distiller, store, checkpoint, config_hash, run_dir, log)
@@ -102,7 +102,7 @@ def distill(config, run_dir, *, overwrite=False, verbose="auto", callbacks=(),
             history = _fit_to_end(distiller, config, all_callbacks, verbose, stop)
         wall_time = earlier_s + time.perf_counter() - start
         if stop.requested:
-            raise trainer._interrupted(stop.signal_name, store.latest(), steps_per_epoch)
+            raise trainer.interrupted_error(stop.signal_name, store.latest(), steps_per_epoch)
 
         student = distiller.student
         # The student's run carries the distillation's optimizer (its Adam state and

@@ -128,6 +128,11 @@ def train(config, run_dir, epochs=None, seed=None, overwrite=False, verbose="aut
 def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, checkpoint_every,
            checkpoint_seconds, keep_checkpoints, guard, deterministic, resume, strategy, mixed_precision):
     config = _resolve_config(config, epochs, seed)
+    if "distill" in config:  # a student (dcgan-digits-tiny): no GAN training of its own
+        raise ValueError(f"{config['name']} is trained by distilling its teacher "
+                         f"({config['distill']['teacher']}), not as a GAN: use "
+                         "`ganzoo.training.distillation.distill(config, run_dir)` or "
+                         "`ganzoo train ENTRY`.")
     training, name = config["training"], config["name"]
     if checkpoint_every < 1:
         raise ValueError(f"The checkpoint interval must be at least 1 step; got "
@@ -138,7 +143,7 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
     if guard:  # built first: bad options are reported before anything is written
         guard_callback = DivergenceGuard(store, restart_fit=True, raise_on_stop=False,
                                          **(guard if isinstance(guard, dict) else {}))
-    resuming = _existing_run(run_dir, store, config, overwrite, resume)
+    resuming = existing_run(run_dir, store, config, overwrite, resume)
     if resuming and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         # Every worker would have to load the same checkpoint; the others' folders are
         # temporary, so they would start afresh and the replicas would disagree.
@@ -169,9 +174,9 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
 
     # Only now, with data and model known to fit, is the run folder touched; one
     # training at a time: a second process would mix its checkpoints into this one's.
-    with _exclusive(run_dir):
-        _claim(run_dir, store, config, overwrite, resuming)
-        config_hash = _hash(config)
+    with exclusive(run_dir):
+        claim(run_dir, store, config, overwrite, resuming)
+        config_hash = hash_config(config)
         checkpoint = store.latest()
         lr_scale = _resume(gan, store, checkpoint, config_hash, run_dir) if checkpoint else 1.0
         # A resumed run's wall time adds the segments before it, carried in the checkpoints.
@@ -206,7 +211,7 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
         if guard_callback is not None and guard_callback.failure:
             raise DivergenceError(guard_callback.failure)
         if stop.requested:
-            raise _interrupted(stop.signal_name, store.latest(), steps_per_epoch)
+            raise interrupted_error(stop.signal_name, store.latest(), steps_per_epoch)
 
         batch_size = config["data"]["batch_size"]
         runs.save_run(gan, run_dir, config, metadata={
@@ -311,7 +316,7 @@ def _resolve_config(config, epochs, seed):
     return zoo.validate(config, source=f"{config['name']} with {given}")
 
 
-def _existing_run(run_dir, store, config, overwrite, resume):
+def existing_run(run_dir, store, config, overwrite, resume):
     """True to resume the run in `run_dir`, False for a new run; raises to refuse.
 
     Writes nothing: a bad configuration found later leaves the folder as it was.
@@ -321,7 +326,7 @@ def _existing_run(run_dir, store, config, overwrite, resume):
     if not run_dir.is_dir() or overwrite:
         return False
     if not any(path.name != LOCK_FILE for path in run_dir.iterdir()):
-        return False  # empty, or another training has only just claimed it (see _exclusive)
+        return False  # empty, or another training has only just claimed it (see exclusive)
     if runs.is_finished(run_dir):
         raise FileExistsError(f"Run folder {run_dir} holds a finished run; pass --new for a "
                               "new folder, --run-dir for one of your choice, or --overwrite "
@@ -338,7 +343,7 @@ def _existing_run(run_dir, store, config, overwrite, resume):
 
 
 @contextlib.contextmanager
-def _exclusive(run_dir):
+def exclusive(run_dir):
     """Hold the run folder for this process while the block runs (see `exclusive_lock`)."""
     check_writable(run_dir, f"the run folder {run_dir}")
     with exclusive_lock(run_dir / LOCK_FILE,
@@ -348,7 +353,7 @@ def _exclusive(run_dir):
         yield
 
 
-def _claim(run_dir, store, config, overwrite, resuming):
+def claim(run_dir, store, config, overwrite, resuming):
     """Make `run_dir` ready: cleared with `overwrite`, its config recorded."""
     if resuming:
         if store.latest() is None:
@@ -449,7 +454,7 @@ def _fit_to_end(gan, config, steps_per_epoch, callbacks, verbose, guard, stop):
     return gan.history
 
 
-def _interrupted(signal_name, checkpoint, steps_per_epoch):
+def interrupted_error(signal_name, checkpoint, steps_per_epoch):
     return TrainingInterrupted(
         f"{signal_name} received: stopped at generator step {checkpoint.step} "
         f"({_position(checkpoint.step, steps_per_epoch)}); checkpoint {checkpoint.path}",
@@ -464,5 +469,5 @@ def _position(step, steps_per_epoch):
     return f"epoch {epoch + 1}, batch {batch}"
 
 
-def _hash(config):
+def hash_config(config):
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
