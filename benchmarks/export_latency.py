@@ -10,10 +10,15 @@ timed at each batch size against Keras `predict`, a direct Keras call and a
 tf.function latency; full-integer int8 in LiteRT faster than LiteRT float32 for the
 DCGAN generators; every recommendation within parity.
 
-    python benchmarks/export_latency.py [--run ENTRY=RUN ...] [--threads 2]
+    python benchmarks/export_latency.py [--run ENTRY=RUN ...] [--threads 1,2,4]
         [--batch-sizes 1,8] [--runs 200]
     python benchmarks/export_latency.py --entries srresnet-x4 srgan-x4 \
         --name export_latency_upscalers          # some entries, in their own results file
+
+`--threads 1,2,4`: the side-by-side table runs at the largest count (TensorFlow's
+threads are set once per process); then the runtimes alone are timed at every count,
+each reaching ONNX Runtime's `intra_op_num_threads` and LiteRT's `num_threads`: the
+thread-scaling table. 1 thread is what a phone app usually gives a model.
 """
 
 import argparse
@@ -34,31 +39,22 @@ UPSCALER_BENCH_SIDE = 128
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--run", action="append", default=[], metavar="ENTRY=RUN_DIR",
-                        help="a trained run folder for a zoo entry (repeatable)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--batch-sizes", default="1,8")
-    parser.add_argument("--runs", type=int, default=200, help="timed runs per candidate")
-    parser.add_argument("--entries", nargs="+", metavar="ENTRY",
-                        help="only these zoo entries (default: every generator)")
-    parser.add_argument("--name", default="export_latency",
-                        help="results file name (give another with --entries, so the full "
-                             "table is not replaced by part of it)")
-    args = parser.parse_args()
+    args = arguments()
     runs_of = dict(item.split("=", 1) for item in args.run)
-    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    batch_sizes, thread_counts = args.batch_sizes, args.thread_counts
+    threads = thread_counts[-1]
 
     # Before TensorFlow's first op: the references use the runtimes' thread count.
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     import ganzoo
     from ganzoo.export import export_generator
 
     load_before = os.getloadavg()[0]
-    record = {"machine": machine(), "threads": args.threads, "batch_sizes": batch_sizes,
+    record = {"machine": machine(), "threads": threads, "thread_counts": thread_counts,
+              "batch_sizes": batch_sizes,
               "max_runs": args.runs, "versions": None, "generators": {}}
     sections = []
     for entry in args.entries or ganzoo.list_entries(kind="gan"):
@@ -69,9 +65,9 @@ def main():
             manifest = export_generator(source, Path(out) / entry, untrained=untrained,
                                         formats=EXPORT_FORMATS, quantize=EXPORT_QUANTIZE,
                                         bench=True, batch_sizes=batch_sizes,
-                                        threads=args.threads, runs=args.runs, bench_size=side)
+                                        threads=threads, runs=args.runs, bench_size=side)
             sweep = _thread_sweep(Path(out) / entry, manifest, batch_sizes, args.runs,
-                                  sorted({1, args.threads}), side)
+                                  thread_counts, side)
         record["versions"] = manifest["versions"]
         record["generators"][entry] = {key: manifest[key] for key in
                                        ("source", "generator", "input", "output", "artifacts",
@@ -90,8 +86,10 @@ def main():
         "`--run ENTRY=RUN` exports a run folder instead)\n\n"
         f"{what} exported by `ganzoo-export` and timed in one process: warm-up, "
         f"then up to {args.runs} timed calls per candidate (fewer for slow ones, at least 20; "
-        f"about 5 s each), candidates alternating; {args.threads} threads for ONNX Runtime, "
-        f"LiteRT and TensorFlow alike; {machine()['cpus']} CPUs ({machine()['processor']}); "
+        f"about 5 s each), candidates alternating; {threads} threads for ONNX Runtime, "
+        f"LiteRT and TensorFlow alike, then the runtimes alone at "
+        f"{', '.join(map(str, thread_counts))} threads (1 is what a phone app usually uses); "
+        f"{machine()['cpus']} CPUs ({machine()['processor']}); "
         f"TensorFlow {versions['tensorflow']}, Keras {versions['keras']}, ONNX Runtime "
         f"{versions['onnxruntime']}, LiteRT (ai-edge-litert) {versions['ai-edge-litert']}, "
         f"tf2onnx {versions['tf2onnx']}. Inputs and outputs are NumPy for every candidate. "
@@ -100,6 +98,32 @@ def main():
         f"{load_before:.1f} at the start and {record['load_average_1min']['end']:.1f} at the end "
         "(other work shared the CPUs): compare rows within a table, not across runs.\n")
     publish(args.name, record, header + "\n" + "\n\n".join(sections))
+
+
+def arguments(argv=None):
+    """The command line, with `batch_sizes` and `thread_counts` (sorted) as lists."""
+    from ganzoo.export.cli import positive_ints
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--run", action="append", default=[], metavar="ENTRY=RUN_DIR",
+                        help="a trained run folder for a zoo entry (repeatable)")
+    parser.add_argument("--threads", default=f"1,{os.cpu_count() or 1}",
+                        help="comma-separated thread counts of the scaling table; the largest "
+                             "also times the side-by-side table (default 1 and all cores)")
+    parser.add_argument("--batch-sizes", default="1,8")
+    parser.add_argument("--runs", type=int, default=200, help="timed runs per candidate")
+    parser.add_argument("--entries", nargs="+", metavar="ENTRY",
+                        help="only these zoo entries (default: every generator)")
+    parser.add_argument("--name", default="export_latency",
+                        help="results file name (give another with --entries, so the full "
+                             "table is not replaced by part of it)")
+    args = parser.parse_args(argv)
+    try:
+        args.batch_sizes = positive_ints(args.batch_sizes, "--batch-sizes", "1,8")
+        args.thread_counts = sorted(set(positive_ints(args.threads, "--threads", "1,2,4")))
+    except ValueError as error:
+        parser.error(str(error))
+    return args
 
 
 def _is_upscaler(entry):
@@ -185,12 +209,25 @@ def _section(entry, manifest, sweep):
                      f"batch {batch} (recommended only where not slower).")
     lines += [f"- Flag: {flag}" for flag in report["flags"]]
     lines += ["", "The runtimes alone at each thread count (float32 and full-integer int8):", "",
-              markdown_table(["artifact", "threads", "batch", "p50 ms", "p90 ms"],
-                             [[r["name"], r["threads"], r["batch"], f"{r['p50_ms']:.3f}",
-                               f"{r['p90_ms']:.3f}"]
-                              for r in sorted(sweep, key=lambda r: (r["name"], r["threads"],
-                                                                    r["batch"]))])]
+              _scaling_table(sweep)]
     return "\n".join(lines)
+
+
+def _scaling_table(sweep):
+    """p50 of each artifact and batch size (rows) at each thread count (columns), and
+    the speed-up from the fewest threads to the most."""
+    counts = sorted({row["threads"] for row in sweep})
+    p50 = {(row["name"], row["batch"], row["threads"]): row["p50_ms"] for row in sweep}
+    header = ["artifact", "batch", *(f"p50 ms, {n} thread{'s' if n > 1 else ''}" for n in counts)]
+    if len(counts) > 1:
+        header.append(f"speed-up {counts[0]} -> {counts[-1]} threads")
+    rows = []
+    for name, batch in sorted({(row["name"], row["batch"]) for row in sweep}):
+        row = [name, batch, *(f"{p50[name, batch, n]:.3f}" for n in counts)]
+        if len(counts) > 1:
+            row.append(f"{p50[name, batch, counts[0]] / p50[name, batch, counts[-1]]:.2f}x")
+        rows.append(row)
+    return markdown_table(header, rows)
 
 
 if __name__ == "__main__":

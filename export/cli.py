@@ -1,9 +1,14 @@
 """The `ganzoo-export` console script: a run folder or zoo entry to ONNX / TFLite.
 
     ganzoo-export ENTRY|RUN --formats onnx,tflite --quantize none,float16,dynamic,int8
-                  --out DIR [--bench] [--batch-sizes 1,8] [--threads N] [--opset 17]
-                  [--tflite-batch 1|N|dynamic] [--raw-generator] [--truncation PSI]
-                  [--sizes 32,64] [--bench-size 128]
+                  --out DIR [--bench | --no-bench] [--batch-sizes 1,8] [--threads N]
+                  [--opset 17] [--tflite-batch 1|N|dynamic] [--raw-generator]
+                  [--truncation PSI] [--sizes 32,64] [--bench-size 128]
+
+Every artifact is timed in its runtime (ONNX Runtime, LiteRT) at each of --batch-sizes,
+with --threads: p50 and p90 land in its manifest record, the CPU and runtime versions
+at the manifest's top, the recommended artifact on the console. --bench also times the
+Keras generator beside them and prints the full table; --no-bench skips timing.
 
 A Pix2Pix or SRResNet / SRGAN generator takes images of any height and width (Pix2Pix:
 multiples of its U-Net's 2**depth): its artifacts keep them dynamic, and parity is
@@ -53,7 +58,8 @@ def main(argv=None):
             args.source, out, args.formats, args.quantize, args.opset, tflite_batch=tflite_batch,
             untrained=args.untrained,
             calibration_samples=args.calibration_samples, overwrite=args.overwrite,
-            bench=args.bench, batch_sizes=batch_sizes, threads=args.threads, runs=args.runs,
+            latency=not args.no_bench, bench=args.bench, batch_sizes=batch_sizes,
+            threads=args.threads, runs=args.runs,
             warmup=args.warmup, use_ema=not args.raw_generator, truncation=args.truncation,
             sizes=sizes, bench_size=args.bench_size)
     except (ValueError, FileExistsError, FileNotFoundError, MissingDependencyError) as error:
@@ -95,9 +101,14 @@ def _parser():
     parser.add_argument("--tflite-batch", default="1",
                         help="batch size fixed in TFLite files, or 'dynamic' (default 1: "
                              "fastest; larger batches run as repeated calls)")
-    parser.add_argument("--bench", action="store_true", help="time every artifact and print "
-                                                             "the latency table")
-    parser.add_argument("--batch-sizes", default="1,8", help="benchmark batch sizes (default 1,8)")
+    timing = parser.add_mutually_exclusive_group()
+    timing.add_argument("--bench", action="store_true",
+                        help="also time the Keras generator (predict, call, tf.function) "
+                             "beside the artifacts and print the full latency table")
+    timing.add_argument("--no-bench", action="store_true",
+                        help="skip timing the artifacts (by default each is timed for a "
+                             "second or so and its latency recorded in the manifest)")
+    parser.add_argument("--batch-sizes", default="1,8", help="batch sizes to time (default 1,8)")
     parser.add_argument("--threads", type=int, help="threads for every runtime and TensorFlow "
                                                     "(default: all cores)")
     parser.add_argument("--runs", type=int, default=100, help="timed runs per candidate "
@@ -129,14 +140,24 @@ def _parser():
     return parser
 
 
+def _timed_batches(manifest):
+    """The batch sizes the artifacts were timed at (none without timing)."""
+    return sorted({row["batch"] for row in manifest.get("latency", {}).get("rows", [])})
+
+
 def _batch_sizes(text):
+    return positive_ints(text, "--batch-sizes", "1,8")
+
+
+def positive_ints(text, flag, example):
+    """`[1, 8]` of "1,8", or a ValueError naming `flag` and giving `example`."""
     try:
-        sizes = [int(part) for part in text.split(",")]
+        values = [int(part) for part in text.split(",")]
     except ValueError:
-        sizes = []
-    if not sizes or min(sizes) < 1:
-        raise ValueError(f"--batch-sizes must be positive integers like 1,8; got {text!r}.")
-    return sizes
+        values = []
+    if not values or min(values) < 1:
+        raise ValueError(f"{flag} must be positive integers like {example}; got {text!r}.")
+    return values
 
 
 def _sizes(text):
@@ -198,13 +219,17 @@ def _print_report(manifest, out):
         task = f" of the task {checked['task']!r}" if checked.get("task") else ""
         print(f"Parity: scores of {checked['images']} test images{task} against the Keras "
               "detector's")
-    rows = [("artifact", "precision", "batch", "size", "parity")]
+    timed = _timed_batches(manifest)
+    rows = [("artifact", "precision", "batch", "size",
+             *(f"p50 ms, batch {batch}" for batch in timed), "parity")]
     rows += [(r["file"], r["precision"], "dynamic" if r["batch"] is None else str(r["batch"]),
-              f"{r['size_bytes'] / 1024:.0f} KiB", r["parity"]["summary"])
+              f"{r['size_bytes'] / 1024:.0f} KiB",
+              *(f"{r['latency'][f'batch_{batch}']['p50_ms']:.3f}" for batch in timed),
+              r["parity"]["summary"])
              for r in manifest["artifacts"]]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)), row[4])
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)), row[-1])
     for failure in manifest["failed_conversions"]:
         print(f"FAIL {failure['file']}: conversion failed: {failure['error']}")
     for note in manifest["skipped"]:
@@ -213,8 +238,12 @@ def _print_report(manifest, out):
     if "latency" in manifest:
         from ganzoo.export.latency import format_console
 
+        report, machine = manifest["latency"], manifest["machine"]
         print()
-        print(format_console(manifest["latency"]))
+        print(format_console(report, table=report["references"]))
+        print(f"timed on {machine['cpu']} ({machine['cpus']} CPUs), onnxruntime "
+              f"{manifest['versions']['onnxruntime']}, ai-edge-litert "
+              f"{manifest['versions']['ai-edge-litert']}")
     if not manifest["passed"]:
         print("Some artifacts FAILED parity or conversion; they are marked failing in the "
               "manifest and ganzoo.export.runtime refuses them.")

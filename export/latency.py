@@ -12,6 +12,10 @@ ones convert their tensor), are warmed up, then timed one call at a time, altern
 passed parity and is not slower than float32 in its runtime, and flags quantized
 artifacts slower than float32 in their runtime (ONNX int8 against ONNX float32,
 LiteRT's flavours against LiteRT float32).
+
+`ganzoo-export` times the artifacts alone by default (`references=False`: no Keras
+calls, a few seconds) and records each one's figures in its manifest record
+(`artifact_latency`); `--bench` adds the Keras references and prints the full table.
 """
 
 import os
@@ -20,6 +24,11 @@ from ganzoo.export import runtime
 from ganzoo.export.sources import input_specs
 
 SLOWER_MARGIN = 1.05
+# Seconds of timed calls per candidate and batch size, and the fewest runs a slow
+# candidate still gets: `--bench`'s, and the shorter timing `ganzoo-export` does by
+# default, which keeps an export's timing to seconds.
+BENCH_BUDGET_S, BENCH_MIN_RUNS = 5.0, 20
+QUICK_BUDGET_S, QUICK_MIN_RUNS = 0.5, 10
 
 
 def default_threads():
@@ -27,22 +36,18 @@ def default_threads():
 
 
 def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmup=10,
-              runs=100, budget_s=5.0, seed=0, size=None):
-    """Latency rows for `artifacts` (manifest records in `folder`) and the references.
+              runs=100, budget_s=BENCH_BUDGET_S, min_runs=BENCH_MIN_RUNS, seed=0, size=None,
+              references=True):
+    """Latency rows for `artifacts` (manifest records in `folder`) and, with
+    `references`, for the Keras generator they came from.
 
     `size`: the input (height, width) for a generator of any image size (an
     `AnySizeSource`); None for other generators, which take one shape.
     """
-    import keras
     import tensorflow as tf
 
     threads = threads or default_threads()
-    model = source.model
-    specs = input_specs(source)
-    # A conditional generator's graph takes z and label apart; Keras and the runtimes
-    # take them as one [z, labels] argument.
-    graph = tf.function(lambda *x: model(list(x) if len(x) > 1 else x[0], training=False),
-                        input_signature=specs)
+    graph = _graph(source) if references else None
     loaded = {record["file"]: runtime.load(os.path.join(folder, record["file"]), threads,
                                            check=False)
               for record in artifacts}
@@ -50,14 +55,10 @@ def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmu
     rows = []
     for batch in batch_sizes:
         x = source.inputs(batch, seed) if size is None else source.inputs_at(size, batch, seed)
-        parts = x if isinstance(x, list) else [x]
-        calls = {
-            "keras predict": lambda: model.predict(x, batch_size=batch, verbose=0),
-            "keras call": lambda: keras.ops.convert_to_numpy(model(x, training=False)),
-            "tf.function": lambda: graph(*parts).numpy(),
-        }
+        calls = _reference_calls(source.model, graph, x, batch) if references else {}
         calls.update({name: (lambda g=g: g(x)) for name, g in loaded.items()})
-        timings = runtime.measure(calls, warmup=warmup, runs=runs, budget_s=budget_s)
+        timings = runtime.measure(calls, warmup=warmup, runs=runs, budget_s=budget_s,
+                                  min_runs=min_runs)
         for name, seconds in timings.items():
             stats = runtime.latency_stats(seconds, batch)
             if name in by_file:
@@ -74,8 +75,49 @@ def benchmark(source, folder, artifacts, batch_sizes=(1, 8), threads=None, warmu
                                      "output_size": [source.scale * side for side in size]}
     return {**facts, "threads": threads,
             "tensorflow_intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
-            "warmup": warmup, "max_runs": runs, "rows": rows,
+            "warmup": warmup, "max_runs": runs, "budget_s": budget_s,
+            "references": references, "rows": rows,
             "recommended": recommend(rows), "flags": slow_quantized(rows)}
+
+
+def _graph(source):
+    """A `tf.function` of `source`'s model, traced for its input specs."""
+    import tensorflow as tf
+
+    model = source.model
+    # A conditional generator's graph takes z and label apart; Keras and the runtimes
+    # take them as one [z, labels] argument.
+    return tf.function(lambda *x: model(list(x) if len(x) > 1 else x[0], training=False),
+                       input_signature=input_specs(source))
+
+
+def _reference_calls(model, graph, x, batch):
+    """Keras `predict`, a direct call and `graph` (a `tf.function` of `model`) on `x`."""
+    import keras
+
+    parts = x if isinstance(x, list) else [x]
+    return {"keras predict": lambda: model.predict(x, batch_size=batch, verbose=0),
+            "keras call": lambda: keras.ops.convert_to_numpy(model(x, training=False)),
+            "tf.function": lambda: graph(*parts).numpy()}
+
+
+def artifact_latency(report, record):
+    """What `record`'s manifest entry says of its own latency in `report` (from
+    `benchmark`): the threads, and per batch size `batch_N` its p50 / p90 in ms, the
+    timed runs and, for a file of a smaller fixed batch, the calls one batch took."""
+    figures = {"threads": report["threads"]}
+    for row in report["rows"]:
+        if row["name"] != record["file"]:
+            continue
+        timed = {"p50_ms": row["p50_ms"], "p90_ms": row["p90_ms"], "runs": row["runs"]}
+        calls = _calls(row)
+        figures[f"batch_{row['batch']}"] = {**timed, **({"calls": calls} if calls > 1 else {})}
+    return figures
+
+
+def _calls(row):
+    """Runtime calls one batch of `row` took: a file of a smaller fixed batch runs it in parts."""
+    return -(-row["batch"] // row["file_batch"]) if row.get("file_batch") else 1
 
 
 def recommend(rows):
@@ -126,7 +168,7 @@ def table_rows(report):
                                                      r["p50_ms"])):
         size = "-" if row["size_bytes"] is None else _size(row["size_bytes"])
         parity = {None: "reference", True: "pass", False: "FAIL"}[row["parity_passed"]]
-        calls = -(-row["batch"] // row["file_batch"]) if row.get("file_batch") else 1
+        calls = _calls(row)
         batch = f"{row['batch']} ({calls} calls)" if calls > 1 else str(row["batch"])
         out.append([row["name"], row["runtime"], row["precision"], batch,
                     f"{row['p50_ms']:.3f}", f"{row['p90_ms']:.3f}", f"{row['p99_ms']:.3f}",
@@ -138,15 +180,21 @@ TABLE_HEADER = ["artifact", "runtime", "precision", "batch", "p50 ms", "p90 ms",
                 "samples/s", "size", "parity"]
 
 
-def format_console(report):
-    rows = [TABLE_HEADER] + [[str(c) for c in row] for row in table_rows(report)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADER))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+def format_console(report, table=True):
+    """The report for a terminal: with `table`, every row (`table_rows`), then the
+    threads, the recommendation per batch size and the flags."""
+    lines = []
+    if table:
+        rows = [TABLE_HEADER] + [[str(c) for c in row] for row in table_rows(report)]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEADER))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
     if "input_size" in report:
         (h, w), (out_h, out_w) = report["input_size"], report["output_size"]
         lines.append(f"input {h}x{w} -> output {out_h}x{out_w}")
-    lines.append(f"threads: {report['threads']} (runtimes); TensorFlow intra-op "
-                 f"{report['tensorflow_intra_op_threads'] or 'default (all cores)'}")
+    tensorflow = (f"; TensorFlow intra-op "
+                  f"{report['tensorflow_intra_op_threads'] or 'default (all cores)'}"
+                  if report.get("references", True) else "")
+    lines.append(f"threads: {report['threads']} (runtimes){tensorflow}")
     for batch, pick in report["recommended"].items():
         lines.append(f"recommended at batch {batch}: {pick['file']} ({pick['runtime']}, "
                      f"{pick['precision']}, p50 {pick['p50_ms']:.3f} ms)")

@@ -20,12 +20,20 @@ Its parity record lists each checked size under `sizes`, the worst one's figures
 A class-conditional generator has a second input, described under `label_input` (name
 `label`, shape `[null]`, int32, and `num_classes`); its parity
 inputs and int8 calibration record how their labels were drawn (`labels`).
+Timed artifacts (`ganzoo-export` times them unless `--no-bench`) carry `latency`:
+`threads` and, per timed batch size, `batch_N` with `p50_ms`, `p90_ms`, `runs` (and
+`calls` when a file of a smaller fixed batch ran it in parts); the full measurement is
+the manifest's `latency` report (`export.latency.benchmark`). Where they were timed is
+stated once, at the top: `machine` (CPU model, cores, platform) and `versions` (among
+them the runtimes, onnxruntime and ai-edge-litert).
 `ganzoo.export.runtime.verify(folder)` checks the files against it without TensorFlow.
 """
 
 import datetime
 import json
+import os
 import platform
+import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -36,7 +44,10 @@ LIBRARIES = ("ganzoo", "tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", 
              "numpy")
 
 __all__ = ["MANIFEST_FILE", "build", "artifact_record", "write", "read_manifest", "verify",
-           "library_versions"]
+           "library_versions", "machine_facts"]
+# /proc/cpuinfo keys naming the CPU: x86's model name, then what ARM and other Linux
+# kernels (Android's among them) give instead.
+CPUINFO_KEYS = ("model name", "Hardware", "Processor", "cpu model")
 
 
 def build(source, artifacts):
@@ -53,6 +64,7 @@ def build(source, artifacts):
         **source.manifest_facts(),
         "artifacts": artifacts,
         "versions": library_versions(),
+        "machine": machine_facts(),
     }
 
 
@@ -77,6 +89,33 @@ def library_versions():
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+def machine_facts():
+    """The machine an export ran (and its latency was timed) on."""
+    return {"cpu": cpu_model(), "cpus": os.cpu_count(), "architecture": platform.machine(),
+            "platform": platform.platform()}
+
+
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    """The CPU's name: Linux's /proc/cpuinfo, macOS's sysctl, else what `platform` knows
+    (at worst the architecture, e.g. "aarch64")."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path(cpuinfo).read_text().splitlines()
+                      if ":" in line)
+        fields = {key.strip(): value.strip() for key, value in fields.items()}
+        found = next((fields[key] for key in CPUINFO_KEYS if fields.get(key)), None)
+        if found:
+            return found
+    except OSError:
+        pass
+    if platform.system() == "Darwin":
+        try:
+            return subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], check=True,
+                                  capture_output=True, text=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    return platform.processor() or platform.machine() or "unknown"
 
 
 def _to_json(value):

@@ -83,9 +83,9 @@ def _names(values, known, aliases, what):
 def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
                      opset=DEFAULT_OPSET, *, tflite_batch=DEFAULT_BATCH, untrained=False,
                      images=None, calibration_samples=200, parity_samples=32,
-                     quality_samples=256, overwrite=False, bench=False, batch_sizes=(1, 8),
-                     threads=None, runs=100, warmup=10, use_ema=True, truncation=None,
-                     sizes=None, bench_size=None):
+                     quality_samples=256, overwrite=False, latency=True, bench=False,
+                     batch_sizes=(1, 8), threads=None, runs=100, warmup=10, use_ema=True,
+                     truncation=None, sizes=None, bench_size=None):
     """Export a generator to ONNX and/or TFLite, check parity, write manifest.json.
 
     Returns the manifest (a dict); `manifest["passed"]` is False when any artifact
@@ -114,7 +114,12 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
             ONNX static QDQ alike, drawn the same way with the same seed).
         parity_samples: fixed inputs every artifact is compared on.
         quality_samples: inputs for the digits classifier check of int8 flavours.
-        bench: also time every artifact (see `export.latency`).
+        latency: time every artifact in its runtime at `batch_sizes` with `threads`
+            (default: all cores), about a second each: its manifest record gets
+            `latency` (p50 / p90 per batch size), the manifest the `latency` report
+            with the recommended artifact (see `export.latency`). False skips it.
+        bench: also time the Keras generator (`predict`, a call, a `tf.function`)
+            beside the artifacts, longer (see `export.latency`); implies `latency`.
         use_ema: for a GAN with a generator EMA, export the average (default) or,
             False, the raw generator; the manifest's source records which.
         truncation: a StyleGAN2's truncation psi, fixed in the exported graph
@@ -151,13 +156,14 @@ def export_generator(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
     else:
         check = parity.GeneratorCheck(src, pairs, tflite_batch, parity_samples, quality_samples)
     return _export(src, check, out_dir, pairs, skipped, opset, tflite_batch,
-                   calibration_samples, bench, batch_sizes, threads, runs, warmup, bench_size)
+                   calibration_samples, _timing(latency, bench), batch_sizes, threads, runs,
+                   warmup, bench_size)
 
 
 def export_detector(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
                     opset=DEFAULT_OPSET, *, images=None, tflite_batch=DEFAULT_BATCH,
-                    calibration_samples=200, overwrite=False, bench=False, batch_sizes=(1, 8),
-                    threads=None, runs=100, warmup=10):
+                    calibration_samples=200, overwrite=False, latency=True, bench=False,
+                    batch_sizes=(1, 8), threads=None, runs=100, warmup=10):
     """Export an anomaly detector's scorer (images -> scores) to ONNX and/or TFLite.
 
     One network from images in [-1, 1] to the detector's scores
@@ -173,8 +179,8 @@ def export_detector(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
             folder without config.yaml, a detector object): a
             `ganzoo.anomaly.protocol.Task`, or an array of images in [-1, 1] (then
             parity has no AUROC). Given with a task, it replaces it.
-        formats, quantize, opset, tflite_batch, calibration_samples, overwrite, bench,
-        batch_sizes, threads, runs, warmup: as for `export_generator`.
+        formats, quantize, opset, tflite_batch, calibration_samples, overwrite, latency,
+        bench, batch_sizes, threads, runs, warmup: as for `export_generator`.
 
     Example:
         >>> task = ganzoo.anomaly.protocol.digits_task(1, image_size=32)
@@ -189,7 +195,8 @@ def export_detector(source, out_dir, formats=FORMATS, quantize=QUANTIZATIONS,
                          "detector, a run folder with detector.json, or a detector's zoo "
                          "entry); export generators with export_generator.")
     return _export(src, score_parity.ScoreCheck(src), out_dir, pairs, skipped, opset,
-                   tflite_batch, calibration_samples, bench, batch_sizes, threads, runs, warmup)
+                   tflite_batch, calibration_samples, _timing(latency, bench), batch_sizes,
+                   threads, runs, warmup)
 
 
 def _checked_plan(formats, quantize, opset, tflite_batch):
@@ -200,8 +207,13 @@ def _checked_plan(formats, quantize, opset, tflite_batch):
     return pairs, skipped
 
 
+def _timing(latency, bench):
+    """What to time: None, "artifacts" (the default) or "bench" (Keras beside them)."""
+    return "bench" if bench else "artifacts" if latency else None
+
+
 def _export(src, check, out_dir, pairs, skipped, opset, tflite_batch, calibration_samples,
-            bench, batch_sizes, threads, runs, warmup, bench_size=None):
+            timing, batch_sizes, threads, runs, warmup, bench_size=None):
     """Convert `src` to every (format, quantization) of `pairs`, check each artifact with
     `check` (a `parity.GeneratorCheck` or `score_parity.ScoreCheck`), write the manifest."""
     _prepare(out_dir)
@@ -231,11 +243,18 @@ def _export(src, check, out_dir, pairs, skipped, opset, tflite_batch, calibratio
     manifest["skipped"] = skipped
     manifest["passed"] = not failures and all(r["parity"]["passed"] for r in records)
     manifest_lib.write(out_dir, manifest)
-    if bench and records:
+    if timing and records:
         from ganzoo.export import latency
 
-        manifest["latency"] = latency.benchmark(src, out_dir, records, batch_sizes, threads,
-                                                warmup=warmup, runs=runs, size=bench_size)
+        references = timing == "bench"
+        budget_s, min_runs = ((latency.BENCH_BUDGET_S, latency.BENCH_MIN_RUNS) if references
+                              else (latency.QUICK_BUDGET_S, latency.QUICK_MIN_RUNS))
+        report = latency.benchmark(src, out_dir, records, batch_sizes, threads, warmup=warmup,
+                                   runs=runs, budget_s=budget_s, min_runs=min_runs,
+                                   size=bench_size, references=references)
+        for record in records:
+            record["latency"] = latency.artifact_latency(report, record)
+        manifest["latency"] = report
         manifest_lib.write(out_dir, manifest)
     return manifest
 

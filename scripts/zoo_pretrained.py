@@ -5,6 +5,7 @@
     python scripts/zoo_pretrained.py cards                # docs/zoo/*.md and the README table
     python scripts/zoo_pretrained.py cards ganomaly-digits    # only these cards
     python scripts/zoo_pretrained.py reproduce dcgan-digits   # retrain, compare with the card
+    python scripts/zoo_pretrained.py export dcgan-digits [--threads 1]   # time the exports
 
 `train` runs what a user would: `ganzoo train ENTRY --run-dir runs/pretrained/ENTRY`, then
 the metrics of `ganzoo eval`; it writes the generator(s) to zoo_configs/weights/ENTRY.npz,
@@ -17,6 +18,12 @@ state, its picture the histograms of its test scores, and its record also holds 
 BASELINES, trained and measured on the same task with the same seed. A GAN entry in
 GAN_BASELINES gets its baselines too: the entry without what it adds, trained the same
 way, so its card shows what the addition buys.
+
+`export` runs `ganzoo-export ENTRY` on the shipped weights (the entry's `export:`
+formats and quantizations) into runs/pretrained/ENTRY/export and records in
+`pretrained: export:` what it measured: each artifact's size, p50 latency at batch 1
+and 8 and parity, the recommended artifact, the CPU, threads and runtime versions;
+the card shows them. Training the entry again drops that record (other weights).
 """
 
 import argparse
@@ -316,6 +323,64 @@ def write_record(path, record):
     path.write_text(text + yaml.safe_dump({"pretrained": record}, sort_keys=False))
 
 
+# Threads `export` times with: what a phone app usually gives a model, and steadier than
+# all cores on a shared machine.
+EXPORT_THREADS = 1
+
+
+def export_entry(name, threads=EXPORT_THREADS):
+    """`ganzoo-export NAME` on the shipped weights, recorded in its `pretrained: export:`."""
+    from ganzoo import zoo
+    from ganzoo.export.cli import main as ganzoo_export
+    from ganzoo.export.runtime import read_manifest
+
+    path = CONFIGS / f"{name}.yaml"
+    record = zoo.catalog.read_entry(name).get("pretrained")
+    if record is None:
+        raise SystemExit(f"{name} ships no pretrained weights to export: train it first "
+                         f"(python scripts/zoo_pretrained.py train {name}).")
+    out = ROOT / "runs" / "pretrained" / name / "export"
+    argv = [name, "--threads", str(threads), "--out", str(out), "--overwrite"]
+    code = ganzoo_export(argv)
+    if code:
+        raise SystemExit(f"ganzoo-export {' '.join(argv)} failed (exit code {code}).")
+    record["export"] = export_record(read_manifest(out), f"ganzoo-export {name} --threads "
+                                                         f"{threads}")
+    write_record(path, record)
+    print(f"{name}: recommended {record['export']['recommended']}; recorded in {path}")
+
+
+def export_record(manifest, command):
+    """The card's `pretrained: export:` record of an export's manifest (timed, as
+    `ganzoo-export` times it by default)."""
+    if "latency" not in manifest:
+        raise SystemExit(f"`{command}` timed nothing (no latency in its manifest).")
+    versions = manifest["versions"]
+    return {
+        "command": command, "measured": datetime.date.today().isoformat(),
+        "cpu": manifest["machine"]["cpu"], "cpus": manifest["machine"]["cpus"],
+        "threads": manifest["latency"]["threads"],
+        "versions": {name: versions[name] for name in ("onnxruntime", "ai-edge-litert")},
+        "recommended": {f"batch_{batch}": pick["file"]
+                        for batch, pick in manifest["latency"]["recommended"].items()},
+        "artifacts": [_artifact_record(artifact) for artifact in manifest["artifacts"]]}
+
+
+def _artifact_record(artifact):
+    parity, timed = artifact["parity"], artifact["latency"]
+    record = {"file": artifact["file"], "runtime": artifact["runtime"],
+              "precision": artifact["precision"], "batch": artifact["batch"],
+              "size_bytes": artifact["size_bytes"],
+              "p50_ms": {key: round(value["p50_ms"], 4) for key, value in timed.items()
+                         if key.startswith("batch_")},
+              "parity": "pass" if parity["passed"] else "FAIL",
+              "max_abs_diff": (float(f"{parity['max_abs_diff']:.2e}")
+                               if "max_abs_diff" in parity else None)}
+    if "classifier_agreement" in parity.get("digits", {}):
+        record["classifier_agreement"] = round(parity["digits"]["classifier_agreement"], 3)
+    return record
+
+
 def cards(names=()):
     """Write the cards of `names` (default: every entry, and then the README table)."""
     from ganzoo import zoo
@@ -378,14 +443,21 @@ def verdict(card, again, allowed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("train", "cards", "reproduce"))
+    parser.add_argument("command", choices=("train", "cards", "reproduce", "export"))
     parser.add_argument("entries", nargs="*")
     parser.add_argument("--reuse", action="store_true",
                         help="train: record a finished run of the same configuration found "
                              "in runs/pretrained/ENTRY instead of training it again")
+    parser.add_argument("--threads", type=int, default=EXPORT_THREADS,
+                        help=f"export: runtime threads to time with (default {EXPORT_THREADS}, "
+                             "as on a phone)")
     args = parser.parse_args(argv)
     if args.command == "cards":
         return cards(args.entries)
+    if args.command == "export":
+        for name in args.entries:
+            export_entry(name, args.threads)
+        return 0
     if args.command == "train":
         for name in args.entries:
             train_entry(name, reuse=args.reuse)

@@ -79,3 +79,71 @@ def test_a_card_shows_the_truncation_curve_and_the_style_pictures():
 def test_a_card_counts_steps_per_epoch_when_the_entry_states_them():
     assert "- Schedule: 40 epochs of 100 steps, batch 32, seed 0\n" in render_card(
         zoo.get_entry("stylegan2-digits"))
+
+
+def _exported(**changes):
+    """A `pretrained: export:` record as `scripts/zoo_pretrained.py export` writes it."""
+    artifact = {"runtime": "litert", "batch": 1, "parity": "pass"}
+    record = {
+        "command": "ganzoo-export dcgan-digits --threads 1", "measured": "2026-11-28",
+        "cpu": "AMD EPYC", "cpus": 2, "threads": 1,
+        "versions": {"onnxruntime": "1.32.0", "ai-edge-litert": "2.3.0"},
+        "recommended": {"batch_1": "generator_int8.tflite", "batch_8": "generator.onnx"},
+        "artifacts": [
+            {**artifact, "file": "generator.onnx", "runtime": "onnxruntime", "batch": None,
+             "precision": "float32", "size_bytes": 1498492,
+             "p50_ms": {"batch_1": 0.1442, "batch_8": 0.5503}, "max_abs_diff": 4.17e-07},
+            {**artifact, "file": "generator_float32.tflite", "precision": "float32",
+             "size_bytes": 1490132, "p50_ms": {"batch_1": 0.2772, "batch_8": 6.602},
+             "max_abs_diff": 8.64e-07},
+            {**artifact, "file": "generator_int8.tflite", "precision": "int8",
+             "size_bytes": 434840, "p50_ms": {"batch_1": 0.071, "batch_8": 0.6363},
+             "max_abs_diff": 0.0607, "classifier_agreement": 0.977}]}
+    return {**record, **changes}
+
+
+def test_a_card_shows_the_recommended_artifact_with_its_size_latency_and_parity():
+    config = zoo.get_entry("dcgan-digits")
+    config["pretrained"] = {**config["pretrained"], "export": _exported()}
+    assert zoo.validate(config, "dcgan-digits.yaml") is config  # the schema takes the record
+    card = render_card(config, "dcgan-digits.png")
+    lines = card.splitlines()
+    section = lines.index("## Exported (`ganzoo-export dcgan-digits --threads 1`)")
+    assert lines[section + 2] == (
+        "Recommended: `generator_int8.tflite` (litert, int8), 425 KiB, p50 0.071 ms at batch 1 "
+        "and 0.636 ms at batch 8 (8 calls); parity pass (max abs diff 6.1e-02, digits "
+        "classifier agreement 0.977). Fastest otherwise: `generator.onnx` at batch 8.")
+    assert ("| **`generator_int8.tflite`** | litert | int8 | 425 KiB | 0.071 | 0.636 (8 calls) "
+            "| pass (max abs diff 6.1e-02, digits classifier agreement 0.977) |") in lines
+    assert ("| `generator_float32.tflite` | litert | float32 | 1455 KiB | 0.277 | 6.602 (8 calls) "
+            "| pass (max abs diff 8.6e-07) |") in lines
+    assert "Timed on AMD EPYC (2 CPUs), 1 thread, onnxruntime 1.32.0, ai-edge-litert 2.3.0" in card
+    assert card.index("## Exported") < card.index("(dcgan-digits.png)")
+    # a detector's card shows its scorer's export the same way
+    detector = zoo.get_entry("ganomaly-digits")
+    detector["pretrained"] = {**detector["pretrained"], "export": _exported(
+        command="ganzoo-export ganomaly-digits --threads 1")}
+    assert "## Exported (`ganzoo-export ganomaly-digits --threads 1`)" in render_card(detector)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r.pop("threads"), r"export: missing \['threads'\]"),
+    (lambda r: r["artifacts"][1].pop("p50_ms"), "'generator_float32.tflite' misses"),
+    (lambda r: r.update(artifacts=[]), "artifacts is empty"),
+    (lambda r: r["recommended"].update(batch_1="gone.tflite"), r"recommended \['gone.tflite'\]"),
+])
+def test_an_incomplete_export_record_is_a_clear_error(change, message):
+    config = zoo.get_entry("dcgan-digits")
+    record = _exported()
+    change(record)
+    config["pretrained"] = {**config["pretrained"], "export": record}
+    with pytest.raises(ValueError, match=message) as error:
+        render_card(config)
+    assert "python scripts/zoo_pretrained.py export dcgan-digits" in str(error.value)
+
+
+def test_a_record_with_nothing_recommended_says_so():
+    config = zoo.get_entry("dcgan-digits")
+    config["pretrained"] = {**config["pretrained"], "export": _exported(recommended={})}
+    card = render_card(config)
+    assert "No artifact passed parity: none is recommended." in card and "**`" not in card

@@ -3,8 +3,9 @@
 of an anomaly detector) and the README's zoo table.
 
 Everything on a card comes from the entry's YAML (`pretrained` holds what the weights
-were measured at and how they were made), so a card cannot drift from its entry:
-`python scripts/zoo_pretrained.py cards` writes them again.
+were measured at and how they were made; its `export` what `ganzoo-export` measured on
+them: `python scripts/zoo_pretrained.py export ENTRY`), so a card cannot drift from its
+entry: `python scripts/zoo_pretrained.py cards` writes them again.
 """
 
 import yaml
@@ -27,6 +28,14 @@ EXTRA_PICTURES = {
                       "`ganzoo sample ENTRY --interpolate 0,1 --num 12` (a StyleGAN2 walks "
                       "W in a straight line, other GANs Z along the sphere)."),
 }
+
+
+# What a card needs of `pretrained: export:` and of each of its artifacts, as
+# `scripts/zoo_pretrained.py export` writes them.
+EXPORT_FIELDS = ("command", "measured", "cpu", "cpus", "threads", "versions", "recommended",
+                 "artifacts")
+EXPORTED_ARTIFACT_FIELDS = ("file", "runtime", "precision", "batch", "size_bytes", "p50_ms",
+                            "parity", "max_abs_diff")
 
 
 def _schedule(config):
@@ -97,6 +106,7 @@ def render_card(config, picture=None, extras=()):
               for key, value in record["metrics"].items()]
     lines += _gan_baselines(config["name"], record)
     lines += _truncation_curve(config, record.get("truncation_curve"))
+    lines += _export_lines(config["name"], record.get("export"))
     if picture:
         lines += ["", f"![samples of {config['name']}]({picture})"]
     for kind in extras:
@@ -118,6 +128,100 @@ def _truncation_curve(config, curve):
             f"| {column} | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys),
             *(f"| {point['truncation']} | " + " | ".join(str(point[key]) for key in keys) + " |"
               for point in curve)]
+
+
+def _export_lines(name, record):
+    """The card's section on the exported artifacts: the recommended one (the fastest
+    that passed parity at the smallest timed batch) with its size, latency and parity,
+    then every artifact, all as `ganzoo-export` measured them."""
+    if record is None:
+        return []
+    _check_export_record(name, record)
+    artifacts = {artifact["file"]: artifact for artifact in record["artifacts"]}
+    batches = list(record["artifacts"][0]["p50_ms"])  # batch_1, batch_8
+    sizes = [key.removeprefix("batch_") for key in batches]
+    where = (f"Timed on {record['cpu']} ({record['cpus']} CPUs), {record['threads']} "
+             f"thread{'s' if record['threads'] > 1 else ''}, "
+             + ", ".join(f"{package} {version}" for package, version in record["versions"].items())
+             + f", on {record['measured']} by `python scripts/zoo_pretrained.py export {name}`.")
+    lines = ["", f"## Exported (`{record['command']}`)", ""]
+    picks = record["recommended"]
+    if not picks:
+        lines.append("No artifact passed parity: none is recommended.")
+    else:
+        first = artifacts[picks.get(batches[0], next(iter(picks.values())))]
+        latency = " and ".join(f"{_ms(first, key, calls=False)} ms at batch {size}"
+                               f"{_calls(first, key)}" for key, size in zip(batches, sizes))
+        lines.append(f"Recommended: `{first['file']}` ({first['runtime']}, "
+                     f"{first['precision']}), {_kib(first['size_bytes'])}, p50 {latency}; "
+                     f"parity {_parity(first)}.")
+        others = [f"`{file}` at batch {key.removeprefix('batch_')}"
+                  for key, file in picks.items() if file != first["file"]]
+        if others:
+            lines[-1] += f" Fastest otherwise: {', '.join(others)}."
+    lines += ["", "| artifact | runtime | precision | size | "
+              + " | ".join(f"p50 ms, batch {size}" for size in sizes) + " | parity |",
+              "|---|---|---|---|" + "---|" * len(sizes) + "---|"]
+    for artifact in record["artifacts"]:
+        recommended = artifact["file"] in picks.values()
+        file = f"**`{artifact['file']}`**" if recommended else f"`{artifact['file']}`"
+        lines.append(f"| {file} | {artifact['runtime']} | {artifact['precision']} | "
+                     f"{_kib(artifact['size_bytes'])} | "
+                     + " | ".join(_ms(artifact, key) for key in batches)
+                     + f" | {_parity(artifact)} |")
+    lines += ["", where + " A file of a fixed batch runs a larger one in calls of its own "
+              "batch (shown). A phone's CPU is slower, and the ranking can change there: "
+              "time the files on the device."]
+    return lines
+
+
+def _check_export_record(name, record):
+    """A clear error for a `pretrained: export:` record the card cannot show."""
+    again = f"write it again with `python scripts/zoo_pretrained.py export {name}`"
+    if not isinstance(record, dict):
+        raise ValueError(f"{name}: pretrained: export must be a mapping; {again}.")
+    missing = [key for key in EXPORT_FIELDS if key not in record]
+    if missing:
+        raise ValueError(f"{name}: pretrained: export: missing {missing}; {again}.")
+    if not record["artifacts"]:
+        raise ValueError(f"{name}: pretrained: export: artifacts is empty; {again}.")
+    files = set()
+    for artifact in record["artifacts"]:
+        missing = [key for key in EXPORTED_ARTIFACT_FIELDS if key not in artifact]
+        if missing:
+            raise ValueError(f"{name}: pretrained: export: artifact "
+                             f"{artifact.get('file', '?')!r} misses {missing}; {again}.")
+        files.add(artifact["file"])
+    unknown = [file for file in record["recommended"].values() if file not in files]
+    if unknown:
+        raise ValueError(f"{name}: pretrained: export: recommended {unknown} not among its "
+                         f"artifacts; {again}.")
+
+
+def _ms(artifact, key, calls=True):
+    """An artifact's p50 at one batch (`batch_8`), with the calls a fixed batch takes."""
+    value = artifact["p50_ms"].get(key)
+    if value is None:
+        return "-"
+    return f"{value:.3f}" + (_calls(artifact, key) if calls else "")
+
+
+def _calls(artifact, key):
+    """" (8 calls)" when a file of a smaller fixed batch runs batch `key` in parts."""
+    calls = -(-int(key.removeprefix("batch_")) // artifact["batch"]) if artifact["batch"] else 1
+    return f" ({calls} calls)" if calls > 1 else ""
+
+
+def _kib(num_bytes):
+    return f"{num_bytes / 1024:.0f} KiB"
+
+
+def _parity(artifact):
+    facts = [] if artifact["max_abs_diff"] is None else [
+        f"max abs diff {artifact['max_abs_diff']:.1e}"]
+    if "classifier_agreement" in artifact:
+        facts.append(f"digits classifier agreement {artifact['classifier_agreement']}")
+    return artifact["parity"] + (f" ({', '.join(facts)})" if facts else "")
 
 
 def _gan_baselines(name, record):
@@ -168,6 +272,7 @@ def _detector_card(config, picture):
               + ", ".join(f"+-{value} {key}" for key, value in tolerance.items()) + "."]
     if baselines:
         lines += ["", *_verdicts(name, metrics, baselines)]
+    lines += _export_lines(config["name"], record.get("export"))
     if picture:
         lines += ["", f"![test score histograms of {config['name']}]({picture})"]
     return "\n".join(lines) + "\n"

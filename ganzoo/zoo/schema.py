@@ -50,7 +50,10 @@ SCHEMA = {
                    "baselines": None,
                    # [{truncation: psi, metric: value, ...}]: a model with the truncation
                    # trick measured at several psi
-                   "truncation_curve": list},
+                   "truncation_curve": list,
+                   # what `ganzoo-export` measured on the weights (size, latency, parity;
+                   # `scripts/zoo_pretrained.py export`), checked by the card (zoo.cards)
+                   "export": None},
     # a paper recipe instead of pretrained weights (ganzoo.zoo.recipes checks it)
     "recipe": None,
     # trained by distillation instead (ganzoo.training.distillation): model: is the
@@ -70,7 +73,9 @@ DETECTOR_SCHEMA = {
                    "metrics": None,
                    # {detector class: {model, epochs, auroc, average_precision, wall_time_s}}:
                    # the baselines measured on the same task with the same seed
-                   "baselines": None},
+                   "baselines": None,
+                   # as a GAN's: what `ganzoo-export` measured on its scorer
+                   "export": None},
 }
 BASELINE_KEYS = ("auroc", "average_precision")
 REQUIRED = ("name", "variant", "model", "data", "training")

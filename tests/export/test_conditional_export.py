@@ -106,7 +106,8 @@ def test_parity_and_int8_calibration_inputs_hold_every_class_alike(exported, tmp
     monkeypatch.setattr(sources.Source, "inputs",
                         lambda self, num, seed: drawn.append(draw(self, num, seed)) or drawn[-1])
     manifest = export_generator(exported[0].generator, tmp_path, formats="tflite",
-                                quantize="int8", calibration_samples=4, parity_samples=4)
+                                quantize="int8", calibration_samples=4, parity_samples=4,
+                                latency=False)  # timing draws inputs of its own
     assert manifest["parity_inputs"]["samples"] == K
     assert manifest["artifacts"][0]["calibration"]["samples"] == K
     assert len(drawn) == 2  # the parity inputs, then the calibration set

@@ -29,7 +29,9 @@ def test_export_a_run_folder_with_benchmark(tiny_run, tmp_path, capsys):
         "generator.onnx", "generator_float16.tflite", "generator_float32.tflite",
         "generator_int8.onnx", "generator_int8.tflite"]
     report = manifest["latency"]
-    assert report["threads"] == 1
+    assert report["threads"] == 1 and report["references"] is True
+    for artifact in manifest["artifacts"]:  # --bench's timing also lands in each record
+        assert set(artifact["latency"]) == {"threads", "batch_1", "batch_2"}
     names = {(row["name"], row["batch"]) for row in report["rows"]}
     for name in ("keras predict", "keras call", "tf.function", "generator.onnx",
                  "generator_int8.tflite"):
