@@ -147,3 +147,14 @@ def test_a_record_with_nothing_recommended_says_so():
     config["pretrained"] = {**config["pretrained"], "export": _exported(recommended={})}
     card = render_card(config)
     assert "No artifact passed parity: none is recommended." in card and "**`" not in card
+
+
+def test_a_distilled_entry_names_its_teacher_and_losses_on_its_card():
+    config = zoo.get_entry("dcgan-digits-tiny")
+    card = render_card(config)
+    assert ("- Schedule: distilled from dcgan-digits's generator (L1 pixel loss + 1 x "
+            "digits-classifier feature loss on the same latents)") in card
+    config = {**config, "distill": {"teacher": "runs/big", "pixel_loss": "l2",
+                                    "feature_weight": 0, "adversarial_weight": 0.1}}
+    assert ("distilled from runs/big's generator (L2 pixel loss + 0.1 x adversarial loss "
+            "on the same latents)") in render_card(config)

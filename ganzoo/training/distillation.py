@@ -28,12 +28,13 @@ from ganzoo.training.callbacks import SampleGrid
 from ganzoo.training.checkpoints import CHECKPOINT_DIR, CheckpointStore, PeriodicCheckpoint
 from ganzoo.training.interrupts import StopOnSignal
 from ganzoo.zoo import students
+from ganzoo.zoo.catalog import DISTILL_DEFAULTS
+
 
 # Held-out latents start at this batch index: no training run gets that far.
 HELD_OUT_START = 2**61
 HELD_OUT_BATCHES = 8
 # The distill: section's defaults (schema: ganzoo.zoo.schema, section "distill").
-DEFAULTS = {"pixel_loss": "l1", "feature_weight": 1.0, "adversarial_weight": 0.0}
 
 
 def distill(config, run_dir, *, overwrite=False, verbose="auto", callbacks=(),
@@ -63,7 +64,7 @@ def distill(config, run_dir, *, overwrite=False, verbose="auto", callbacks=(),
     if "distill" not in config:
         raise ValueError(f"{config['name']} has no distill: section; train it with "
                          "`ganzoo train`, or give it a teacher (distill: teacher: ENTRY).")
-    section = {**DEFAULTS, **config["distill"]}
+    section = {**DISTILL_DEFAULTS, **config["distill"]}
     training = config["training"]
     steps_per_epoch, epochs = training["steps_per_epoch"], training["epochs"]
     run_dir = Path(run_dir)

@@ -10,8 +10,9 @@ entry: `python scripts/zoo_pretrained.py cards` writes them again.
 
 import yaml
 
-from ganzoo.zoo.catalog import image_shape_of, is_detector, model_name
+from ganzoo.zoo.catalog import DISTILL_DEFAULTS, image_shape_of, is_detector, model_name
 from ganzoo.zoo.recipes import card_lines, is_recipe
+
 
 CARDS_DIR = "docs/zoo"
 # Pictures a GAN's card shows below its samples when they exist beside it
@@ -47,6 +48,15 @@ def _schedule(config):
     steps = (f" of {training['steps_per_epoch']} steps" if "steps_per_epoch" in training
              else "")
     parts = [f"{epochs}{steps}{batch}, seed {training['seed']}"]
+    if "distill" in config:  # a student: its steps match the teacher, no GAN training
+        distill = {**DISTILL_DEFAULTS, **config["distill"]}
+        losses = [f"{distill['pixel_loss'].upper()} pixel loss"]
+        if distill["feature_weight"]:
+            losses.append(f"{distill['feature_weight']:g} x digits-classifier feature loss")
+        if distill["adversarial_weight"]:
+            losses.append(f"{distill['adversarial_weight']:g} x adversarial loss")
+        parts.insert(0, f"distilled from {distill['teacher']}'s generator "
+                        f"({' + '.join(losses)} on the same latents)")
     if "generator_from" in training:
         parts.insert(0, f"from {training['generator_from']}'s trained generator")
     if "learning_rate" in training:

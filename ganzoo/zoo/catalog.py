@@ -32,6 +32,8 @@ def entry_files():
 
 
 KINDS = ("gan", "detector")
+# The losses of a distill: section when it leaves them out (ganzoo.training.distillation).
+DISTILL_DEFAULTS = {"pixel_loss": "l1", "feature_weight": 1.0, "adversarial_weight": 0.0}
 
 
 def list_entries(kind=None):
