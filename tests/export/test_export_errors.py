@@ -16,7 +16,7 @@ def tiny():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(formats="onnx,coreml"), "Unsupported format 'coreml'"),
     (dict(quantize="int4"), "Unsupported quantization 'int4'"),
-    (dict(formats="onnx", quantize="int8"), "ONNX artifacts are float32"),
+    (dict(formats="onnx", quantize="float16"), "onnx with quantization float16; ONNX offers none"),
     (dict(opset=19), "opset must be an integer from 13 to 18"),
     (dict(opset=12), "opset must be an integer from 13 to 18"),
 ])
