@@ -5,7 +5,8 @@
     python scripts/zoo_pretrained.py cards                # docs/zoo/*.md and the README table
     python scripts/zoo_pretrained.py cards ganomaly-digits    # only these cards
     python scripts/zoo_pretrained.py reproduce dcgan-digits   # retrain, compare with the card
-    python scripts/zoo_pretrained.py export dcgan-digits [--threads 1]   # time the exports
+    python scripts/zoo_pretrained.py export [dcgan-digits] [--threads 1]   # time the exports
+                                                          # (default: every entry with weights)
 
 `train` runs what a user would: `ganzoo train ENTRY --run-dir runs/pretrained/ENTRY`, then
 the metrics of `ganzoo eval`; it writes the generator(s) to zoo_configs/weights/ENTRY.npz,
@@ -454,8 +455,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "cards":
         return cards(args.entries)
-    if args.command == "export":
-        for name in args.entries:
+    if args.command == "export":  # default: every entry that ships weights
+        from ganzoo import zoo
+
+        for name in args.entries or [name for name in zoo.list_entries()
+                                     if "pretrained" in zoo.catalog.read_entry(name)]:
             export_entry(name, args.threads)
         return 0
     if args.command == "train":
