@@ -98,8 +98,9 @@ def run_cell(job):
                                             held_out_accuracy, label_agreement,
                                             train_classifier)
 
-    tf.config.threading.set_intra_op_parallelism_threads(job["threads"])
-    tf.config.threading.set_inter_op_parallelism_threads(job["threads"])
+    if job["threads"]:  # parallel cells (--jobs): one thread each; 0 keeps TF's default
+        tf.config.threading.set_intra_op_parallelism_threads(job["threads"])
+        tf.config.threading.set_inter_op_parallelism_threads(job["threads"])
     real = ganzoo.data.load_arrays("digits", 32, split="train",
                                    num_examples=10 * job["per_class"], seed=job["seed"])
     test_images, test_labels = ganzoo.data.load_arrays("digits", 32, split="test")
