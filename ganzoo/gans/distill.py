@@ -164,8 +164,7 @@ class Distiller(AdversarialModel):
 
     def losses_of(self, made, target, target_features, labels=None):
         """{"loss": the weighted total, and each term} for the student's samples `made`."""
-        logged = {"pixel_loss": keras.ops.mean(
-            PIXEL_LOSSES[self.pixel_loss](keras.ops.cast(made, "float32") - target))}
+        logged = {"pixel_loss": self._pixel_loss(made, target)}
         total = logged["pixel_loss"]
         if self.feature_model is not None:
             logged["feature_loss"] = keras.ops.mean(
@@ -184,9 +183,12 @@ class Distiller(AdversarialModel):
         target = self._teacher_samples(latents, labels)
         made = self.student.generator(self.student.generator_inputs(latents, labels),
                                       training=False)
-        self.evaluation_trackers.update({"pixel_loss": keras.ops.mean(
-            PIXEL_LOSSES[self.pixel_loss](keras.ops.cast(made, "float32") - target))})
+        self.evaluation_trackers.update({"pixel_loss": self._pixel_loss(made, target)})
         return self.evaluation_trackers.logs()
+
+    def _pixel_loss(self, made, target):
+        return keras.ops.mean(PIXEL_LOSSES[self.pixel_loss](keras.ops.cast(made, "float32")
+                                                             - target))
 
     def _split(self, data):
         if self.num_classes is None:
