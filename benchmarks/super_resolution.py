@@ -51,7 +51,7 @@ CROPS, CROP_SIZE = ((150, 250), (40, 420)), 96
 
 
 def _runs_dir(job):
-    return Path(job["runs"]) / f"bench-{NAME}-seed{job['seed']}"
+    return Path(job["runs"]) / f"bench-{job.get('name', NAME)}-seed{job['seed']}"
 
 
 def run_cell(job):
@@ -72,7 +72,8 @@ def run_cell(job):
                 "filters": job["filters"], "batch_norm": job["batch_norm"],
                 "upsampled_skip": job["upsampled_skip"]}
     patches = ganzoo.data.load_patches("sklearn_photos", job["patch_size"], SCALE,
-                                       job["batch_size"], seed=job["seed"]).repeat()
+                                       job["batch_size"], seed=job["seed"],
+                                       rotations=job.get("rotations", False)).repeat()
     (low, high), = load_sr_images("sklearn_photos", SCALE, split="test")
     runs = _runs_dir(job)
 
@@ -87,7 +88,7 @@ def run_cell(job):
     srresnet.fit(patches, epochs=1, steps_per_epoch=job["steps"], verbose=0)
     srresnet_s = time.perf_counter() - start
     save_run(srresnet, runs / "srresnet", metadata={"wall_time_s": srresnet_s,
-                                                    "benchmark": NAME})
+                                                    "benchmark": job.get("name", NAME)})
 
     srgan = ganzoo.SRGAN(**networks, content_loss=job["content_loss"],
                          patch_size=job["patch_size"],
@@ -99,7 +100,8 @@ def run_cell(job):
     start = time.perf_counter()
     srgan.fit(patches, epochs=1, steps_per_epoch=job["gan_steps"], verbose=0)
     srgan_s = time.perf_counter() - start
-    save_run(srgan, runs / "srgan", metadata={"wall_time_s": srgan_s, "benchmark": NAME,
+    save_run(srgan, runs / "srgan", metadata={"wall_time_s": srgan_s,
+                                              "benchmark": job.get("name", NAME),
                                               "initialised_from": str(runs / "srresnet")})
 
     upscaled = {"bicubic": bicubic_upscale(low, SCALE), "SRResNet": srresnet.upscale(low),
@@ -169,17 +171,22 @@ def main(argv=None):
                         default="bilinear",
                         help="add the input, upsampled so, to the output (VDSR); none: the "
                              "paper's tanh output")
+    parser.add_argument("--rotations", action="store_true",
+                        help="random quarter turns of the patches besides the flips (EDSR)")
     parser.add_argument("--discriminator-filters", type=int, default=32,
                         help="SRGAN discriminator's first filters (64 in the paper)")
     parser.add_argument("--runs", type=Path, default=Path("runs"),
-                        help="where the run folders bench-super_resolution-seedS/ go")
+                        help="where the run folders bench-NAME-seedS/ go")
+    parser.add_argument("--name", default=NAME,
+                        help="results/NAME.json, .md, .png and cells (another name keeps "
+                             "the default's results)")
     parser.add_argument("--jobs", type=int, default=1, help="seeds trained in parallel")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the table; write no results, no cell cache, run folders "
                              "in a temporary folder")
     parser.add_argument("--resume", action="store_true",
-                        help=f"reuse finished seeds with identical settings from "
-                             f"results/{NAME}/cells.jsonl")
+                        help="reuse finished seeds with identical settings from "
+                             "results/NAME/cells.jsonl")
     args = parser.parse_args(argv)
     command_args = sys.argv[1:] if argv is None else argv
     scratch = tempfile.TemporaryDirectory(prefix="ganzoo-sr-") if args.dry_run else None
@@ -192,15 +199,18 @@ def main(argv=None):
              "decay_at": args.decay_at, "content_loss": args.content_loss,
              "upsampled_skip": None if args.upsampled_skip == "none" else args.upsampled_skip,
              "discriminator_filters": args.discriminator_filters, "runs": str(runs.resolve()),
+             # stated only when set, so that cells finished before these options match
+             **({"name": args.name} if args.name != NAME else {}),
+             **({"rotations": True} if args.rotations else {}),
              "threads": 1 if args.jobs > 1 else 0}
             for seed in args.seeds]
-    cells, reused, total_s = run_cells(NAME, jobs, run_cell, processes=args.jobs,
+    cells, reused, total_s = run_cells(args.name, jobs, run_cell, processes=args.jobs,
                                        resume=args.resume, dry_run=args.dry_run,
                                        shown=("seed", "metrics", "wall_time_s"))
     cells.sort(key=lambda cell: cell["seed"])
     completed = sum(measure_self_ensemble(cell) for cell in cells)
     picture = save_crops(cells[0], (Path(scratch.name) if scratch else RESULTS)
-                         / f"{NAME}.png")
+                         / f"{args.name}.png")
     publish_table(cells, args, command_args, total_s, reused, picture, completed)
     if scratch:
         scratch.cleanup()
@@ -232,6 +242,7 @@ def publish_table(cells, args, command_args, total_s, reused, picture, completed
     generator = ("batch norm" if args.batch_norm else "no batch norm") + (
         "" if args.upsampled_skip == "none" else
         f", residual over {args.upsampled_skip} upsampling of the input")
+    augmentation = "flips and quarter turns" if args.rotations else "flips"
     decay = ("" if args.decay_at >= 1 else
              f", dropped tenfold after {args.decay_at:.0%} of them")
     setup = (f"SRResNet B={args.residual_blocks}, {args.filters} filters (the paper: 16, 64), "
@@ -239,7 +250,8 @@ def publish_table(cells, args, command_args, total_s, reused, picture, completed
              f"(Adam {args.learning_rate:g}, beta_1 0.9{decay}), then SRGAN from it for {args.gan_steps} steps (rate "
              f"1e-4, 1e-5 after half; adversarial weight 1e-3; discriminator "
              f"{args.discriminator_filters} first filters); batches of {args.batch_size} "
-             f"random {args.patch_size}px patches (flips) of china.jpg; seeds {args.seeds}; "
+             f"random {args.patch_size}px patches ({augmentation}) of china.jpg; "
+             f"seeds {args.seeds}; "
              f"{args.jobs} seed(s) in parallel on {machine()['cpus']} CPUs, total "
              f"{total_s / 60:.0f} min"
              + (f", {reused} seeds reused (`--resume`)" if reused else "")
@@ -255,7 +267,7 @@ def publish_table(cells, args, command_args, total_s, reused, picture, completed
         print(f"\n(--dry-run: nothing written; crops at {picture}, removed on exit)")
         return
     command = " ".join(["python benchmarks/super_resolution.py", *command_args])
-    publish(NAME, {"setup": {key: (str(value) if isinstance(value, Path) else value)
+    publish(args.name, {"setup": {key: (str(value) if isinstance(value, Path) else value)
                              for key, value in vars(args).items()},
                    "cells": cells, "checks": checks,
                    "targets": {"min_srresnet_gain_db": MIN_SRRESNET_GAIN_DB,

@@ -206,12 +206,14 @@ def _to_float(images, channels):
 
 def load_patches(source, patch_size, scale, batch_size=16, *, split="train", channels=3,
                  shuffle=True, seed=None, patches_per_image=64, flips=True,
-                 drop_remainder=True, bad_files="error", feature=None, data_dir=None):
+                 rotations=False, drop_remainder=True, bad_files="error", feature=None, data_dir=None):
     """Return a prefetched dataset of `(low_resolution, high_resolution)` patch batches.
 
     Every epoch cuts `patches_per_image` random `patch_size` squares from each photo
     (new positions each epoch), flips each left-right and upside-down with probability
-    1/2 each (`flips`), and makes its low-resolution twin by bicubic downscaling
+    1/2 each (`flips`), transposes it with probability 1/2 (`rotations`: with the flips,
+    each of the square's eight symmetries, quarter turns included, is equally likely, as
+    EDSR trains), and makes its low-resolution twin by bicubic downscaling
     (antialiased; see the module docstring). Float32 in [-1, 1]:
     `(batch, patch_size / scale, ..., channels)` and `(batch, patch_size, ...,
     channels)`. The dataset's `cardinality()` is the number of batches per epoch:
@@ -235,6 +237,8 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
         seed: seed of the crops, flips and shuffles (None: different every run).
         patches_per_image: patches cut from each photo per epoch.
         flips: random left-right and up-down flips.
+        rotations: random quarter turns (a transpose with probability 1/2); off by
+            default so that runs made before it existed stay reproducible.
         drop_remainder: drop the last partial batch.
         bad_files: for folders, "error" (default) or "skip" undecodable files.
         feature: for a TFDS dataset, its image feature; default `TFDS_PHOTOS`' entry
@@ -281,6 +285,11 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
             if flips:
                 patch = tf.image.stateless_random_flip_left_right(patch, seed=lr_seed)
                 patch = tf.image.stateless_random_flip_up_down(patch, seed=ud_seed)
+            if rotations:
+                # its own seed, folded in, leaves the crops and flips of runs without it
+                turn_seed = tf.random.experimental.stateless_fold_in(patch_seed, 3)
+                patch = tf.cond(tf.random.stateless_uniform((), turn_seed) < 0.5,
+                                lambda: tf.transpose(patch, (1, 0, 2)), lambda: patch)
             return patch
 
         return tf.data.Dataset.from_tensor_slices(seeds).map(one)

@@ -55,6 +55,21 @@ def test_a_seed_gives_the_same_patches_and_each_epoch_new_ones():
     assert not np.array_equal(first, second)
 
 
+def test_rotations_transpose_about_half_the_patches_and_leave_the_rest_unchanged():
+    def patches(rotations):
+        return _epoch(gd.load_patches("sklearn_photos", 16, 4, batch_size=16, seed=3,
+                                      patches_per_image=64, rotations=rotations))
+
+    (plain_low, plain), (turned_low, turned) = patches(False), patches(True)
+    transposed = np.array([not np.array_equal(a, b) for a, b in zip(plain, turned)])
+    np.testing.assert_array_equal(turned[transposed], plain[transposed].transpose(0, 2, 1, 3))
+    np.testing.assert_array_equal(turned[~transposed], plain[~transposed])
+    assert 16 <= transposed.sum() <= 48          # p = 1/2 of 64 patches
+    # the low-resolution twin turns with its patch
+    np.testing.assert_allclose(turned_low[transposed],
+                               plain_low[transposed].transpose(0, 2, 1, 3), atol=1e-6)
+
+
 def test_folder_of_photos_and_whole_image_pairs(tmp_path):
     rng = np.random.default_rng(0)
     for name, size in (("a.png", (30, 41)), ("b.jpg", (50, 36))):
