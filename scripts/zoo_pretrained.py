@@ -70,13 +70,13 @@ def machine():
     return f"{platform.machine()} CPU x{os.cpu_count()}, no GPU"
 
 
-def measure(gan, config, name, truncation=None):
+def measure(gan, config, name, truncation=None, cas=True):
     from ganzoo.metrics.model_report import data_options, evaluate_model, headline_metrics
 
     evaluation = config.get("evaluation") or {}
     table, report = evaluate_model(gan, config["data"]["source"], name=name,
                                    num=evaluation.get("num"), seed=evaluation.get("seed", 0),
-                                   truncation=truncation, **data_options(config))
+                                   truncation=truncation, cas=cas, **data_options(config))
     return headline_metrics(report)
 
 
@@ -92,7 +92,8 @@ def measure_truncation_curve(gan, config, points):
     """[{truncation, CURVE_METRICS...}] at each of `points`."""
     curve = []
     for point in points:
-        metrics = measure(gan, config, config["name"], truncation=point)
+        # CAS is not on the curve: skip its classifiers' training
+        metrics = measure(gan, config, config["name"], truncation=point, cas=False)
         curve.append({"truncation": point,
                       **{key: metrics[key] for key in CURVE_METRICS if key in metrics}})
     return curve

@@ -29,7 +29,7 @@ from ganzoo.gans.paired import PairedModel
 
 def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digits",
                    resize="crop", use_ema=True, direction="a2b", truncation=None,
-                   self_ensemble=False):
+                   self_ensemble=False, cas=True):
     """`(table, report)`: the module that formats the rows (COLUMNS, format_row,
     protocol_lines) and its report `{"rows": [...], "protocol": {...}}`.
 
@@ -40,7 +40,8 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
     `generator_weights` says which. `truncation` is the value of its truncation trick
     (a StyleGAN2's psi, the other latent GANs' threshold on |z|). `num`, `seed`,
     `extractor`, `use_ema` and `truncation` apply to GANs that sample images only;
-    `self_ensemble` (a row for the x8 self-ensemble too) to upscalers only."""
+    `self_ensemble` (a row for the x8 self-ensemble too) to upscalers only; `cas=False`
+    leaves out a class-conditional GAN's CAS, which trains two classifiers."""
     from ganzoo.metrics import (conditional_table, evaluate, mixture_table, paired_translation,
                                 stacked_table, super_resolution_table, translation)
     from ganzoo.metrics.conditional import is_conditional
@@ -74,7 +75,7 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
         table, report = conditional_table, conditional_table.conditional_report(
             gan, name=name, num=num, seed=seed, source=source,
             extractor=get_extractor(extractor), resize=resize, use_ema=use_ema,
-            truncation=truncation)
+            truncation=truncation, cas=cas)
     else:
         table, report = evaluate, evaluate.evaluate_gan(
             gan, name=name, num=num, seed=seed, source=source,

@@ -80,6 +80,18 @@ def test_eval_of_a_conditional_gan_adds_its_metrics_at_the_truncation(conditiona
     assert {"fid", "conditional_accuracy", "intra_fid", "cas", "cas_ceiling",
             "cas_ratio"} <= set(headline)
     assert "class accuracy" in zoo.key_metrics({"pretrained": {"metrics": headline}})
+    # without CAS (the cards' truncation curves): the same other numbers, CAS said so
+    from ganzoo.metrics import conditional_table
+    from ganzoo.metrics.model_report import evaluate_model
+
+    _, without = evaluate_model(gan, "digits", num=200, seed=1, truncation=0.5, cas=False)
+    cas_keys = {"cas", "cas_ceiling", "cas_ratio"}
+    for row, measured in zip(without["rows"], report["rows"]):
+        assert set(row["metrics"]) == set(measured["metrics"]) - cas_keys
+        for key, value in row["metrics"].items():
+            assert value == pytest.approx(measured["metrics"][key], rel=1e-6), key
+    assert ("CAS: not measured: not asked for (cas=False)"
+            in conditional_table.protocol_lines(without))
 
 
 def test_conditional_metrics_not_measured_say_why(tmp_path, capsys):
