@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# pytest-xdist workers, each given whole files (or folders: tests/conftest.py) so that
+# module fixtures and shared caches (the distributed runs, exports) are made once
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 demo: $(STAMP)
 	$(BIN)/ganzoo train dcgan-digits --epochs 25 --run-dir $(DEMO_RUN) --overwrite
