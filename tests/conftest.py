@@ -12,8 +12,6 @@ def _seeded():
     keras.utils.set_random_seed(0)
 
 
-
-
 # Folders whose test files share per-process caches (export_cases' exports, the
 # anomaly conftest's session fixtures). Under pytest-xdist (`make test`) each of them
 # runs on one worker, so the caches are filled once; every other file is sent whole

@@ -205,8 +205,8 @@ def _to_float(images, channels):
 
 
 def load_patches(source, patch_size, scale, batch_size=16, *, split="train", channels=3,
-                 shuffle=True, seed=None, patches_per_image=64, flips=True,
-                 rotations=False, drop_remainder=True, bad_files="error", feature=None, data_dir=None):
+                 shuffle=True, seed=None, patches_per_image=64, flips=True, rotations=False,
+                 drop_remainder=True, bad_files="error", feature=None, data_dir=None):
     """Return a prefetched dataset of `(low_resolution, high_resolution)` patch batches.
 
     Every epoch cuts `patches_per_image` random `patch_size` squares from each photo

@@ -26,7 +26,8 @@ SCHEMA = {
     # image size and channels come from model: image_shape (or an image data_shape);
     # each key must be an argument of the variant's loader (`data_loader_of`):
     # direction and jitter are load_paired's, patch_size, scale, patches_per_image and
-    # rotations load_patches' (a super-resolution model's scale and patch size are stated here)
+    # rotations load_patches' (a super-resolution model's scale and patch size are stated
+    # here)
     "data": {"source": str, "batch_size": int, "split": str, "num_examples": int,
              "bad_files": str, "resize": str, "direction": str, "jitter": bool,
              "patch_size": int, "scale": int, "patches_per_image": int, "rotations": bool},
