@@ -73,7 +73,8 @@ def run_cell(job):
                 "upsampled_skip": job["upsampled_skip"]}
     patches = ganzoo.data.load_patches("sklearn_photos", job["patch_size"], SCALE,
                                        job["batch_size"], seed=job["seed"],
-                                       rotations=job.get("rotations", False)).repeat()
+                                       rotations=job.get("rotations", False),
+                                       rescale_range=job.get("rescale_range")).repeat()
     (low, high), = load_sr_images("sklearn_photos", SCALE, split="test")
     runs = _runs_dir(job)
 
@@ -173,6 +174,9 @@ def main(argv=None):
                              "paper's tanh output")
     parser.add_argument("--rotations", action="store_true",
                         help="random quarter turns of the patches besides the flips (EDSR)")
+    parser.add_argument("--rescale", type=float, default=None, metavar="LOW",
+                        help="cut each patch from the photo shrunk by a random factor in "
+                             "[LOW, 1] (LapSRN: 0.5)")
     parser.add_argument("--discriminator-filters", type=int, default=32,
                         help="SRGAN discriminator's first filters (64 in the paper)")
     parser.add_argument("--runs", type=Path, default=Path("runs"),
@@ -202,6 +206,7 @@ def main(argv=None):
              # stated only when set, so that cells finished before these options match
              **({"name": args.name} if args.name != NAME else {}),
              **({"rotations": True} if args.rotations else {}),
+             **({"rescale_range": [args.rescale, 1.0]} if args.rescale else {}),
              "threads": 1 if args.jobs > 1 else 0}
             for seed in args.seeds]
     cells, reused, total_s = run_cells(args.name, jobs, run_cell, processes=args.jobs,
@@ -243,6 +248,8 @@ def publish_table(cells, args, command_args, total_s, reused, picture, completed
         "" if args.upsampled_skip == "none" else
         f", residual over {args.upsampled_skip} upsampling of the input")
     augmentation = "flips and quarter turns" if args.rotations else "flips"
+    if args.rescale:
+        augmentation += f", the photo shrunk by a random factor in [{args.rescale:g}, 1] first"
     decay = ("" if args.decay_at >= 1 else
              f", dropped tenfold after {args.decay_at:.0%} of them")
     setup = (f"SRResNet B={args.residual_blocks}, {args.filters} filters (the paper: 16, 64), "

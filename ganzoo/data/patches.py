@@ -198,6 +198,34 @@ def _large_enough(photos, count, sizes, patch_size, described):
     return kept.map(lambda photo, _: photo).take(count)
 
 
+def check_rescale_range(rescale_range):
+    """`rescale_range` as a `(low, high)` tuple of floats in (0, 1], or None."""
+    if rescale_range is None:
+        return None
+    try:
+        low, high = (float(bound) for bound in rescale_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"rescale_range must be None or (low, high); got {rescale_range!r}")
+    if not 0 < low <= high <= 1:
+        raise ValueError(f"rescale_range must have 0 < low <= high <= 1 (factors that shrink "
+                         f"the photo); got {rescale_range!r}")
+    return low, high
+
+
+def _rescaled_crop(image, patch_size, rescale_range, crop_seed, factor_seed):
+    """A uint8 `patch_size` square of `image` shrunk by a random factor in
+    `rescale_range`: a square of side `patch_size / factor` (at most the photo's shorter
+    side), bicubically downscaled with antialiasing and rounded back to 8 bits."""
+    low, high = rescale_range
+    factor = tf.random.stateless_uniform((), factor_seed, minval=low, maxval=high)
+    shorter = tf.reduce_min(tf.shape(image)[:2])
+    side = tf.minimum(tf.cast(tf.round(patch_size / factor), tf.int32), shorter)
+    square = tf.image.stateless_random_crop(image, tf.stack([side, side, 3]), seed=crop_seed)
+    shrunk = tf.image.resize(tf.cast(square, tf.float32), (patch_size, patch_size),
+                             method="bicubic", antialias=True)
+    return tf.cast(tf.round(tf.clip_by_value(shrunk, 0.0, 255.0)), tf.uint8)
+
+
 def _to_float(images, channels):
     """uint8 RGB -> float32 in [-1, 1] with `channels`."""
     images = tf.image.convert_image_dtype(images, tf.float32)
@@ -206,11 +234,11 @@ def _to_float(images, channels):
 
 def load_patches(source, patch_size, scale, batch_size=16, *, split="train", channels=3,
                  shuffle=True, seed=None, patches_per_image=64, flips=True, rotations=False,
-                 drop_remainder=True, bad_files="error", feature=None, data_dir=None):
+                 rescale_range=None, drop_remainder=True, bad_files="error", feature=None, data_dir=None):
     """Return a prefetched dataset of `(low_resolution, high_resolution)` patch batches.
 
     Every epoch cuts `patches_per_image` random `patch_size` squares from each photo
-    (new positions each epoch), flips each left-right and upside-down with probability
+    (new positions each epoch; with `rescale_range`, of a photo shrunk first), flips each left-right and upside-down with probability
     1/2 each (`flips`), transposes it with probability 1/2 (`rotations`: with the flips,
     each of the square's eight symmetries, quarter turns included, is equally likely, as
     EDSR trains), and makes its low-resolution twin by bicubic downscaling
@@ -239,6 +267,12 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
         flips: random left-right and up-down flips.
         rotations: random quarter turns (a transpose with probability 1/2); off by
             default so that runs made before it existed stay reproducible.
+        rescale_range: None, or `(low, high)` with 0 < low <= high <= 1: each patch is
+            cut from the photo shrunk by a random factor in that range (a square of
+            side `patch_size / factor`, bicubically downscaled with antialiasing to
+            `patch_size`), as LapSRN trains (Lai et al. 2017: [0.5, 1]). A photo seen
+            at several scales gives more distinct patches; the low-resolution twin is
+            still the patch downscaled by `scale`.
         drop_remainder: drop the last partial batch.
         bad_files: for folders, "error" (default) or "skip" undecodable files.
         feature: for a TFDS dataset, its image feature; default `TFDS_PHOTOS`' entry
@@ -258,6 +292,7 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
                          f"{patch_size!r}")
     if not pipeline._is_int(patches_per_image) or patches_per_image < 1:
         raise ValueError(f"patches_per_image must be a positive int; got {patches_per_image!r}")
+    rescale_range = check_rescale_range(rescale_range)
     kind, where = _resolve(source)
     _check_arguments(kind, feature, data_dir, bad_files)
     if kind == "tfds":
@@ -281,7 +316,11 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
         def one(patch_seed):
             crop_seed, lr_seed, ud_seed = tf.unstack(
                 tf.random.experimental.stateless_split(patch_seed, 3))
-            patch = tf.image.stateless_random_crop(image, shape, seed=crop_seed)
+            if rescale_range is None:
+                patch = tf.image.stateless_random_crop(image, shape, seed=crop_seed)
+            else:  # its own seed, folded in, as the quarter turns'
+                factor_seed = tf.random.experimental.stateless_fold_in(patch_seed, 4)
+                patch = _rescaled_crop(image, patch_size, rescale_range, crop_seed, factor_seed)
             if flips:
                 patch = tf.image.stateless_random_flip_left_right(patch, seed=lr_seed)
                 patch = tf.image.stateless_random_flip_up_down(patch, seed=ud_seed)

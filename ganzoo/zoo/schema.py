@@ -25,12 +25,13 @@ SCHEMA = {
     "model": None,
     # image size and channels come from model: image_shape (or an image data_shape);
     # each key must be an argument of the variant's loader (`data_loader_of`):
-    # direction and jitter are load_paired's, patch_size, scale, patches_per_image and
-    # rotations load_patches' (a super-resolution model's scale and patch size are stated
-    # here)
+    # direction and jitter are load_paired's, patch_size, scale, patches_per_image,
+    # rotations and rescale_range load_patches' (a super-resolution model's scale and
+    # patch size are stated here)
     "data": {"source": str, "batch_size": int, "split": str, "num_examples": int,
              "bad_files": str, "resize": str, "direction": str, "jitter": bool,
-             "patch_size": int, "scale": int, "patches_per_image": int, "rotations": bool},
+             "patch_size": int, "scale": int, "patches_per_image": int, "rotations": bool,
+             "rescale_range": list},
     # generator_from: a pretrained entry whose generator this one starts from (SRGAN
     # starts from a trained SRResNet), checked when training starts
     "training": {"epochs": int, "seed": int, "steps_per_execution": int, "steps_per_epoch": int,

@@ -70,6 +70,31 @@ def test_rotations_transpose_about_half_the_patches_and_leave_the_rest_unchanged
                                plain_low[transposed].transpose(0, 2, 1, 3), atol=1e-6)
 
 
+def test_rescale_range_cuts_patches_from_the_photo_shrunk_by_its_factors(tmp_path):
+    ramp = np.tile(np.arange(256, dtype=np.uint8)[None, :, None], (48, 1, 3))
+    Image.fromarray(ramp).save(tmp_path / "ramp.png")  # one grey level per column
+
+    def steps(rescale_range):
+        """The median step between neighbouring columns of each patch."""
+        high = _epoch(gd.load_patches(tmp_path, 16, 4, batch_size=8, seed=0, flips=False,
+                                      patches_per_image=16, rescale_range=rescale_range))[1]
+        return np.median(np.diff(np.round((high[..., 0] + 1) * 127.5), axis=2), axis=(1, 2))
+
+    np.testing.assert_array_equal(steps(None), 1)
+    np.testing.assert_array_equal(steps((0.5, 0.5)), 2)      # 32 columns shrunk into 16
+    varied = steps((0.5, 1.0))
+    assert varied.min() >= 1 and varied.max() <= 2 and len(set(varied)) > 1
+    # a factor of 1 leaves the crops (and their seeds) as without the option
+    plain = _epoch(gd.load_patches("sklearn_photos", 16, 4, batch_size=8, seed=2,
+                                   patches_per_image=8, rotations=True))
+    unit = _epoch(gd.load_patches("sklearn_photos", 16, 4, batch_size=8, seed=2,
+                                  patches_per_image=8, rotations=True, rescale_range=(1, 1)))
+    np.testing.assert_array_equal(plain[1], unit[1])
+    for bad in ((0, 1), (0.8, 0.5), (0.5, 1.5), 0.5, ("a", "b")):
+        with pytest.raises(ValueError, match="rescale_range must"):
+            gd.load_patches("sklearn_photos", 16, 4, rescale_range=bad)
+
+
 def test_folder_of_photos_and_whole_image_pairs(tmp_path):
     rng = np.random.default_rng(0)
     for name, size in (("a.png", (30, 41)), ("b.jpg", (50, 36))):
