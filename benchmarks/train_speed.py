@@ -1,7 +1,8 @@
 """Training speed against the machine's limit: FLOPs per step, steps/s, % of peak.
 
-For every zoo entry at its own batch size, and DCGAN (the dcgan-digits entry) at
-batches 16, 64 and 256: the floating-point operations of one training step, counted
+For every shipped zoo entry (pretrained weights) that trains with its variant's
+`train_step`, at its own batch size, and DCGAN (the dcgan-digits entry) at batches 16,
+64 and 256: the floating-point operations of one training step, counted
 analytically (`ganzoo.nets.flops`: each network's forward FLOPs times its
 forward-equivalents per step, a backward pass counted as 2 forward passes), the
 measured steps per second of `fit` on the entry's own input pipeline, and the
@@ -22,7 +23,10 @@ gradient sums, metrics) and no op running at all (Python, dispatch, waiting). Th
 profiler's own overhead lands in that share too.
 
 The analytic count is checked against TensorFlow's profiler on each row's traced
-training step and on the DCGAN generator's forward pass.
+training step and on the DCGAN generator's forward pass. Entries the analytic count
+cannot cover yet (a training step `forward_equivalents` does not know: ProGAN's
+growth, StyleGAN2's lazy penalties) and entries not trained by `fit` (anomaly
+detectors, distilled generators) are listed with the reason instead of a row.
 
     python benchmarks/train_speed.py [--entries dcgan-digits,wgangp-digits] [--repeats 5]
         [--steps N | --seconds 3] [--sweep 16,64,256] [--dry-run]
@@ -130,9 +134,41 @@ def optimizer_names(gan):
     return [gan.g_optimizer.name, gan.d_optimizer.name]
 
 
+def default_entries():
+    """(shipped entries trained by their variant's `fit`, {left-out entry: reason})."""
+    entries, left_out = [], {}
+    for name in zoo.list_entries():
+        config = zoo.get_entry(name)
+        if "pretrained" not in config:
+            continue
+        if "variant" not in config:
+            left_out[name] = f"an anomaly detector ({config['detector']}), not trained by `fit`"
+        elif "distill" in config:
+            left_out[name] = "trained by distillation, not by its variant's `train_step`"
+        else:
+            entries.append(name)
+    return entries, left_out
+
+
+def uncounted(entry, args):
+    """Why the analytic count cannot cover `entry`'s step, or None."""
+    config = zoo.get_entry(entry)
+    try:
+        flops.train_step_flops(zoo.build_gan(config, seed=args.seed),
+                               config["data"]["batch_size"], image_size=image_size(config))
+    except (NotImplementedError, flops.UnknownLayerError) as error:
+        return f"no analytic FLOP count yet: {error}"
+    return None
+
+
+def image_size(config):
+    """The training patches' side of an upscaler (None for other entries)."""
+    return config["data"].get("patch_size")
+
+
 def measure_row(entry, batch_size, args, peak):
     config, gan, dataset, per_call = build(entry, batch_size, args.seed)
-    step_flops = flops.train_step_flops(gan, batch_size)
+    step_flops = flops.train_step_flops(gan, batch_size, image_size=image_size(config))
     timed_fit(gan, dataset, per_call)  # warm-up: traces the step
     probe = whole_calls(8, per_call)
     seconds_per_step = timed_fit(gan, dataset, probe) / probe
@@ -142,16 +178,17 @@ def measure_row(entry, batch_size, args, peak):
     shares = trace_shares(gan, dataset, trace_steps)
     # the profiler's own cost: how much slower the traced steps ran
     shares["slowdown"] = shares["window_s"] / trace_steps * statistics.median(rates)
-    profiler_step = flops.profiler_train_step_flops(gan, batch_size)  # traced, not run
+    profiler_step = flops.profiler_train_step_flops(  # traced, not run
+        gan, batch_size, image_size=image_size(config))
     percent = [100 * rate * step_flops / (peak * 1e9) for rate in rates]
     return {"entry": entry, "variant": config["variant"], "batch_size": batch_size,
             "zoo_batch": batch_size == zoo.get_entry(entry)["data"]["batch_size"],
             "steps_per_execution": per_call, "flops_per_step": step_flops,
             "forward_equivalents": flops.forward_equivalents(gan),
             "network_forward_flops": {
-                name: flops.forward_flops(getattr(gan, name),
-                                          flops.network_batch(gan, name, batch_size), True)
-                for name in flops.forward_equivalents(gan)},
+                name: flops.forward_flops(network, flops.network_batch(gan, name, batch_size),
+                                          True)
+                for name, network in flops.step_networks(gan, image_size(config)).items()},
             "profiler_step_flops": profiler_step, "timed_steps": steps,
             "steps_per_second": rates, "percent_of_peak": percent,
             "trace_steps": trace_steps, "trace": shares}
@@ -252,7 +289,8 @@ def spread(values, digits):
 
 def multipliers(row):
     short = {"generator": "G", "discriminator": "D", "generator_ab": "G_AB",
-             "generator_ba": "G_BA", "discriminator_a": "D_A", "discriminator_b": "D_B"}
+             "generator_ba": "G_BA", "discriminator_a": "D_A", "discriminator_b": "D_B",
+             "feature_model": "features"}
     return ", ".join(f"{short.get(name, name)} {times:g}"
                      for name, times in row["forward_equivalents"].items())
 
@@ -319,7 +357,12 @@ def main():
     parser.add_argument("--dry-run", action="store_true",
                         help="print the tables; write no results and leave README.md alone")
     args = parser.parse_args()
-    entries = args.entries.split(",") if args.entries else zoo.list_entries()
+    entries, left_out = (args.entries.split(","), {}) if args.entries else default_entries()
+    for entry in entries:
+        reason = uncounted(entry, args)
+        if reason:
+            left_out[entry] = reason
+    entries = [entry for entry in entries if entry not in left_out]
     sweep = [int(b) for b in args.sweep.split(",") if b]
     plan = [(entry, zoo.get_entry(entry)["data"]["batch_size"]) for entry in entries]
     plan += [(SWEEP_ENTRY, batch) for batch in sweep if (SWEEP_ENTRY, batch) not in plan]
@@ -358,7 +401,7 @@ def main():
         "training-mode forward FLOPs (a multiply-add is 2) times its forward-equivalents "
         "per step; a backward pass is 2 forward passes, and so, by the issue's convention, "
         "is one that needs only input gradients (D in G's update; `frozen_backward=1` "
-        "would count it once). Optimizer updates and losses are left out. "
+        "would count it once). Optimizer updates, losses and augmentation are left out. "
         "% outside the networks: from a profiler trace of one more fit, the share of the "
         "steps' wall time (from the first step call to the end of the last; a fit's "
         "set-up excluded) when no op of the networks (forward or backward) runs. Tracing "
@@ -370,24 +413,29 @@ def main():
         f"{check['analytic'] / 1e6:.2f} MFLOPs, profiler {check['profiler'] / 1e6:.2f} "
         f"({check['profiler'] / check['analytic'] - 1:+.2%}; the profiler counts "
         "activations as 0). On the traced training steps (before TensorFlow prunes unused "
-        "gradients) it agrees within about 1% for DCGAN and WGAN-GP; it counts less for MLPs "
-        "(TensorFlow does not build the input gradient of a first Dense layer) and more for "
-        "CycleGAN (its formulas for convolution gradients scale by the padded input, and "
-        "the ResNet's 3x3 and 7x7 convolutions run on reflection-padded inputs), and "
-        "cannot size ops inside loops of unknown length (CycleGAN's image pool).")
+        "gradients) it agrees within about 1% for the DCGAN, conditional, BigGAN, WGAN-GP "
+        "and super-resolution steps; it counts less for MLPs (TensorFlow does not build the "
+        "input gradient of a first Dense layer) and more for CycleGAN and Pix2Pix (its "
+        "formulas for convolution gradients scale by the padded input, and the ResNet's "
+        "reflection-padded convolutions and the PatchGAN's zero-padded ones are 'valid' "
+        "convolutions of padded inputs), and cannot size ops inside loops of unknown length "
+        "(CycleGAN's image pool).")
+    left_out_note = "\n".join(["Entries without a row:", ""] + [
+        f"- {entry}: {reason}" for entry, reason in sorted(left_out.items())]) if left_out else ""
     section = (
         f"## Training speed against the machine's peak\n\n`{command()}`\n\n{setup}\n\n"
         f"{main_table}\n\n{conventions}\n\n{reference_note(rows, peak)}\n\n"
         "Where the steps' wall time goes (from the trace; categories in priority order, so "
         "a moment when a network op and another op both run counts for the networks):"
-        f"\n\n{trace_table}\n\n{profiler_note}\n\n{check_table}")
+        f"\n\n{trace_table}\n\n{profiler_note}\n\n{check_table}"
+        + (f"\n\n{left_out_note}" if left_out else ""))
     print(section)
     if args.dry_run:
         print("\n(--dry-run: nothing written)")
         return
     publish("train_speed",
             {"setup": vars(args), "machine": machine(), "peak": peak,
-             "profiler_check": check, "rows": rows,
+             "profiler_check": check, "rows": rows, "left_out": left_out,
              "load_average_1min": [load_start, load_end]},
             section)
 

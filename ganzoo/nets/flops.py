@@ -26,7 +26,16 @@ Counted analytically, layer by layer, from the shapes of a functional model's gr
   `7 * kernel size` per call (three vector-matrix products and a division),
   independent of the batch; plus the wrapped layer.
 - Layers that only move data (Input, Reshape, Flatten, padding, cropping,
-  Concatenate, nearest-neighbour upsampling) cost 0.
+  Concatenate, nearest-neighbour upsampling, pixel shuffle, slices of the latent,
+  embedding lookups and one-hot encodings) cost 0.
+- Pooling: 1 per input element (a sum or a comparison each). Bilinear upsampling 7
+  per output element (4 taps, 4 products and 3 sums); Dropout 2 per element in
+  training (the mask and the rescale), 0 in inference.
+- ganzoo's own layers count their parts by these rules: the spectrally normalized
+  layers (always: they normalize in inference too), class-conditional batch norm
+  (batch norm, two projections of the condition, 2 per element to apply them), and
+  self-attention (four 1x1 convolutions, 2x2 max-pools, the two attention products
+  and a softmax of 5 per score, as TensorFlow's profiler counts it).
 - A layer type with no rule raises `UnknownLayerError`: silently counting 0 would
   overstate how close training gets to the machine's peak. `register` adds a rule.
 
@@ -59,6 +68,9 @@ _RULES = {}
 # FLOPs per element of the normalization layers (see the module docstring)
 BATCH_NORM_INFERENCE, BATCH_NORM_TRAINING = 2, 6
 NORM_STATISTICS = 4
+DROPOUT_TRAINING = 2
+BILINEAR_TAPS = 7  # per output element: 4 products and 3 sums
+SOFTMAX = 5  # per score: max, subtraction, exponential, sum, division
 # What a backward pass that needs only input gradients costs in forward passes
 # (through a network whose weights the update leaves alone): 2, the convention of the
 # issue that asked for this count, as for a full backward pass; 1 is the tighter count.
@@ -147,9 +159,25 @@ def _activation_flops(activation, elements):
 # ------------------------------------------------------------------------- rules
 
 @register(layers.InputLayer, layers.Reshape, layers.Flatten, layers.ZeroPadding2D,
-          layers.Cropping2D, layers.Concatenate, layers.Identity, layers.Permute)
+          layers.Cropping2D, layers.Concatenate, layers.Identity, layers.Permute,
+          layers.Embedding, layers.CategoryEncoding)
 def _free(layer, inputs, outputs, training):
     return 0
+
+
+@register(layers.Dropout)
+def _dropout(layer, inputs, outputs, training):
+    return DROPOUT_TRAINING * _elements(outputs) if training else 0
+
+
+@register(layers.AveragePooling2D, layers.MaxPooling2D, layers.GlobalAveragePooling2D,
+          layers.GlobalMaxPooling2D)
+def _pooling(layer, inputs, outputs, training):
+    (shape,), (out,) = inputs, outputs
+    if isinstance(layer, (layers.AveragePooling2D, layers.MaxPooling2D)):
+        window = math.prod(layer.pool_size)
+        return window * math.prod(out)  # each output's window, whatever the stride
+    return math.prod(shape)
 
 
 @register(layers.UpSampling2D)
@@ -215,9 +243,14 @@ def _spectral_norm(layer, inputs, outputs, training):
     return inner + power_iteration
 
 
-@register(layers.ReLU, layers.LeakyReLU, layers.ELU, layers.PReLU, layers.Softmax)
+@register(layers.ReLU, layers.LeakyReLU, layers.ELU, layers.PReLU)
 def _activation_layer(layer, inputs, outputs, training):
     return _elements(outputs)
+
+
+@register(layers.Softmax)
+def _softmax(layer, inputs, outputs, training):
+    return SOFTMAX * _elements(outputs)
 
 
 @register(layers.Activation)
@@ -231,9 +264,91 @@ def _merge(layer, inputs, outputs, training):
     return (len(inputs) - 1) * _elements(outputs)
 
 
+def _power_iteration(layer):
+    """FLOPs of a spectrally normalized layer's power iteration and rescaling, per call:
+    three vector-matrix products and a division over the kernel."""
+    return 7 * math.prod(layer.kernel.shape) * layer.power_iterations
+
+
+def _spectral_dense(layer, inputs, outputs, training):
+    (shape,), (out,) = inputs, outputs
+    multiply_add = 2 * math.prod(shape[:-1]) * shape[-1] * layer.units
+    return (multiply_add + (math.prod(out) if layer.use_bias else 0)
+            + _power_iteration(layer))
+
+
+def _spectral_conv2d(layer, inputs, outputs, training):
+    (shape,), (out,) = inputs, outputs
+    multiply_add = 2 * math.prod(out) * layer.kernel_size ** 2 * shape[-1]
+    return (multiply_add + (math.prod(out) if layer.use_bias else 0)
+            + _power_iteration(layer))
+
+
+def _class_projection(layer, inputs, outputs, training):
+    (features, _labels) = inputs
+    projection = 2 * math.prod(features)  # a product and a sum per feature
+    return projection + (_power_iteration(layer) if hasattr(layer, "power_iterations") else 0)
+
+
+def _class_conditional_batch_norm(layer, inputs, outputs, training):
+    (shape, condition), (out,) = inputs, outputs
+    channels_per_sample = (condition[0], shape[-1])
+    projections = sum(rule_for(dense)(dense, [condition], [channels_per_sample], training)
+                      for dense in (layer.gain, layer.bias))
+    return (_batch_norm(layer.batch_norm, [shape], [out], training) + projections
+            + math.prod(channels_per_sample) + 2 * math.prod(out))  # 1 + gain; x * gain + bias
+
+
+def _self_attention(layer, inputs, outputs, training):
+    (shape,), _ = inputs, outputs
+    batch, height, width, channels = shape
+    positions, pooled = height * width, height * width // 4
+
+    def conv(sublayer, channels_in, size):
+        out = (batch, size[0], size[1], sublayer.filters)
+        return rule_for(sublayer)(sublayer, [(batch, *size, channels_in)], [out], training)
+
+    full = (height, width)
+    convolutions = (conv(layer.theta, channels, full) + conv(layer.phi, channels, full)
+                    + conv(layer.g, channels, full) + conv(layer.o, channels // 2, full))
+    pools = 4 * pooled * batch * (channels // 8 + channels // 2)
+    scores = batch * positions * pooled
+    attention = (2 * scores * (channels // 8) + SOFTMAX * scores
+                 + 2 * scores * (channels // 2))
+    return convolutions + pools + attention + 2 * math.prod(shape)  # x + gamma * o
+
+
+def _interpolated_upsampling(layer, inputs, outputs, training):
+    return 0 if layer.interpolation == "nearest" else BILINEAR_TAPS * _elements(outputs)
+
+
+def _straight_through_clip(layer, inputs, outputs, training):
+    return 4 * _elements(outputs)  # clip (min, max), minus the input, plus it again
+
+
+def _inference_clip(layer, inputs, outputs, training):
+    return 0 if training else 2 * _elements(outputs)
+
+
+def _sum_pooling(layer, inputs, outputs, training):
+    return _elements(inputs)
+
+
 def _register_ganzoo_layers():
+    from ganzoo.nets import biggan_layers, conditioning, spectral_norm, srresnet, style_layers
     from ganzoo.nets.image_layers import ReflectionPadding2D
-    register(ReflectionPadding2D)(_free)
+
+    register(ReflectionPadding2D, srresnet.PixelShuffle, biggan_layers.LatentChunk)(_free)
+    register(spectral_norm.SpectralDense)(_spectral_dense)
+    register(spectral_norm.SpectralConv2D)(_spectral_conv2d)
+    register(spectral_norm.SpectralClassProjection, conditioning.ClassProjection)(
+        _class_projection)
+    register(biggan_layers.ClassConditionalBatchNorm)(_class_conditional_batch_norm)
+    register(biggan_layers.SelfAttention)(_self_attention)
+    register(biggan_layers.GlobalSumPooling2D)(_sum_pooling)
+    register(srresnet.InterpolatedUpsampling)(_interpolated_upsampling)
+    register(srresnet.StraightThroughClip)(_straight_through_clip)
+    register(style_layers.InferenceClip)(_inference_clip)
 
 
 _register_ganzoo_layers()
@@ -267,10 +382,25 @@ def forward_equivalents(gan, frozen_backward=FROZEN_BACKWARD):
             3 with the identity loss, forward and backward: 3c; each discriminator
             judges one translation in G's update (1 + b) and real and pooled fakes in
             its own (6): 7 + b.
+        Paired models (Pix2Pix, SRResNet, SRGAN): G forward and backward once (3); D,
+            if any, judges target and output in its update (6) and the output in G's
+            (1 + b): 7 + b; a feature model (SRGAN's VGG loss) sees target and output,
+            and passes the output's gradient back: 2 + b.
     """
-    from ganzoo.gans import GAN, WGANGP, CycleGAN  # nets know nothing of training otherwise
+    # nets know nothing of training otherwise
+    from ganzoo.gans import GAN, WGANGP, CycleGAN
+    from ganzoo.gans.paired import PairedModel
 
     b = frozen_backward
+    if isinstance(gan, PairedModel):
+        _require_own(gan, PairedModel, ("train_step", "_discriminator_update",
+                                        "generator_losses"))
+        counts = {"generator": 3}
+        if gan.discriminator is not None:
+            counts["discriminator"] = 7 + b
+        if getattr(gan, "feature_model", None) is not None:
+            counts["feature_model"] = 2 + b
+        return counts
     if isinstance(gan, CycleGAN):
         _require_own(gan, CycleGAN, ("train_step", "generator_losses",
                                      "domain_discriminator_loss"))
@@ -285,7 +415,8 @@ def forward_equivalents(gan, frozen_backward=FROZEN_BACKWARD):
         per_update = 6 + (1 + b + 4 if variant is WGANGP else 0)  # + the penalty
         return {"generator": 3 + n, "discriminator": n * per_update + 1 + b}
     raise NotImplementedError(f"No training-step count for {type(gan).__name__}: "
-                              "forward_equivalents knows GAN, WGANGP and CycleGAN steps.")
+                              "forward_equivalents knows GAN, WGANGP, CycleGAN and paired "
+                              "models' steps.")
 
 
 def _require_own(gan, variant, methods):
@@ -303,14 +434,49 @@ def network_batch(gan, name, batch_size):
     return batch_size // pack if name == "discriminator" else batch_size
 
 
-def train_step_flops(gan, batch_size, frozen_backward=FROZEN_BACKWARD):
+def train_step_flops(gan, batch_size, frozen_backward=FROZEN_BACKWARD, image_size=None):
     """FLOPs of one `train_step` of `gan` on a batch of `batch_size` samples (per
     domain for CycleGAN): training-mode forward FLOPs of each network times its
-    `forward_equivalents`. Optimizer updates and losses are left out (O(parameters)
-    and O(batch))."""
-    return sum(times * forward_flops(getattr(gan, name), network_batch(gan, name, batch_size),
+    `forward_equivalents`. Optimizer updates, losses and augmentation are left out
+    (O(parameters), O(batch) and elementwise). An upscaler trained on patches of any
+    size needs `image_size`, the high-resolution side (as `profiler_train_step_flops`)."""
+    networks = step_networks(gan, image_size)
+    return sum(times * forward_flops(networks[name], network_batch(gan, name, batch_size),
                                      training=True)
                for name, times in forward_equivalents(gan, frozen_backward).items())
+
+
+def step_networks(gan, image_size=None):
+    """`{network attribute: model}` of `gan`'s training step, with fixed input sizes:
+    a paired model's fully convolutional generator (and feature model), which take
+    images of any size, are rebuilt on the training size, sharing their layers: an
+    upscaler's patches of side `image_size` (high resolution), a translator's
+    `data_shape`."""
+    from ganzoo.gans.adversarial import UPSCALER
+    from ganzoo.gans.paired import PairedModel
+
+    networks = {name: getattr(gan, name) for name in forward_equivalents(gan)}
+    if not isinstance(gan, PairedModel):
+        return networks
+    if gan.kind != UPSCALER:
+        networks["generator"] = fixed_size(gan.generator, gan.data_shape)
+        return networks
+    if image_size is None:
+        raise ValueError(f"This {type(gan).__name__} trains on patches of any size: give "
+                         "image_size, the high-resolution side (e.g. 96).")
+    high = (int(image_size), int(image_size), gan.target_shape[-1])
+    networks["generator"] = fixed_size(gan.generator,
+                                       (high[0] // gan.scale, high[1] // gan.scale, high[2]))
+    if "feature_model" in networks:
+        networks["feature_model"] = fixed_size(gan.feature_model, high)
+    return networks
+
+
+def fixed_size(model, input_shape):
+    """`model` (one input) rebuilt on inputs of `input_shape` (no batch), its layers
+    shared: the same network with every shape defined, as counting needs."""
+    return keras.models.clone_model(model, input_tensors=keras.Input(input_shape),
+                                    clone_function=lambda layer: layer)
 
 
 # ------------------------------------------------------------- the profiler's count
@@ -337,8 +503,9 @@ def profiler_train_step_flops(gan, batch_size, image_size=None):
     """`profiler_flops` of one `train_step` of a compiled `gan`, as traced before
     TensorFlow's graph optimizations prune unused gradients.
 
-    A translator's batch is a pair of image batches (CycleGAN: one per domain; Pix2Pix:
-    inputs and targets), an upscaler's a pair of low- and high-resolution patches.
+    A conditional GAN's batch is images and labels, a translator's a pair of image
+    batches (CycleGAN: one per domain; Pix2Pix: inputs and targets), an upscaler's a
+    pair of low- and high-resolution patches.
     SRGAN's patch size is fixed by its discriminator; SRResNet trains on any, so give
     `image_size`, the high-resolution side (e.g. 96).
     """
@@ -358,7 +525,10 @@ def profiler_train_step_flops(gan, batch_size, image_size=None):
     elif gan.kind == TRANSLATOR:
         shapes = [gan.data_shape] * 2
     else:
-        return profiler_flops(gan.train_step, tf.TensorSpec((batch_size, *gan.data_shape),
-                                                            tf.float32))
+        samples = tf.TensorSpec((batch_size, *gan.data_shape), tf.float32)
+        if getattr(gan, "num_classes", None) is None:
+            return profiler_flops(gan.train_step, samples)
+        labels = tf.TensorSpec((batch_size,), tf.int32)  # a conditional GAN's batches
+        return profiler_flops(lambda x, y: gan.train_step((x, y)), samples, labels)
     specs = [tf.TensorSpec((batch_size, *shape), tf.float32) for shape in shapes]
     return profiler_flops(lambda a, b: gan.train_step((a, b)), *specs)

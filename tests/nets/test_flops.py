@@ -2,10 +2,14 @@
 
 import keras
 import pytest
+import tensorflow as tf
 from keras import layers
 
 import ganzoo
 from ganzoo.nets import flops
+from ganzoo.nets.biggan_layers import ClassConditionalBatchNorm, SelfAttention
+from ganzoo.nets.conditioning import ClassProjection
+from ganzoo.nets.spectral_norm import SpectralConv2D, SpectralDense
 
 BATCH = 4
 
@@ -49,6 +53,46 @@ def test_layers_are_listed_by_path_and_nested_models_are_walked():
     rows = flops.layer_flops(outer, BATCH)
     assert [name for name, _ in rows] == [f"{inner.name}/{inner.layers[1].name}", "relu"]
     assert sum(count for _, count in rows) == flops.forward_flops(inner, BATCH) + BATCH * 6
+
+
+def test_spectral_layers_by_hand():
+    dense = one_layer(SpectralDense(5), (3,))
+    # multiply-adds and biases as Dense, plus the power iteration: 7 per kernel entry
+    assert flops.forward_flops(dense, BATCH) == 2 * 4 * 3 * 5 + 4 * 5 + 7 * 3 * 5
+    conv = one_layer(SpectralConv2D(4, 3), (5, 5, 2))
+    outputs = BATCH * 5 * 5 * 4
+    assert flops.forward_flops(conv, BATCH) == outputs * (2 * 3 * 3 * 2 + 1) + 7 * 3 * 3 * 2 * 4
+
+
+def test_class_projection_dropout_and_pooling_by_hand():
+    features, labels = keras.Input((6,)), keras.Input((), dtype="int32")
+    projection = keras.Model([features, labels], ClassProjection(10)([features, labels]))
+    assert flops.forward_flops(projection, BATCH) == 2 * BATCH * 6  # a product and a sum each
+    dropout = one_layer(layers.Dropout(0.5), (3, 3, 2))
+    assert flops.forward_flops(dropout, BATCH, training=False) == 0
+    assert flops.forward_flops(dropout, BATCH, training=True) == 2 * BATCH * 18
+    pooled = one_layer(layers.AveragePooling2D(2), (6, 6, 2))
+    assert flops.forward_flops(pooled, BATCH) == BATCH * 6 * 6 * 2  # one add per input
+
+
+def two_input_layer(layer, first_shape, second_shape):
+    first, second = keras.Input(first_shape), keras.Input(second_shape)
+    return keras.Model([first, second], layer([first, second]))
+
+
+@pytest.mark.parametrize("make_model", [
+    lambda: one_layer(SelfAttention(), (8, 8, 16)),
+    lambda: one_layer(SelfAttention(spectral_norm=False), (8, 8, 16)),
+    lambda: two_input_layer(ClassConditionalBatchNorm(), (8, 8, 32), (16,)),
+], ids=["self-attention", "self-attention-plain", "conditional-batch-norm"])
+@pytest.mark.parametrize("training", [False, True])
+def test_biggan_layers_agree_with_the_profiler(make_model, training):
+    model = make_model()
+    # at batch 32: the profiler also counts the power iteration's O(rows + columns) work
+    specs = [tf.TensorSpec((32, *x.shape[1:]), tf.float32) for x in model.inputs]
+    profiler = flops.profiler_flops(lambda *x: model(list(x) if len(x) > 1 else x[0],
+                                                     training=training), *specs)
+    assert flops.forward_flops(model, 32, training) == pytest.approx(profiler, rel=TOLERANCE)
 
 
 def test_a_layer_without_a_rule_is_an_error_that_says_how_to_add_one():
@@ -112,7 +156,14 @@ def test_batch_norm_counts_its_statistics_in_training_only():
      {"generator_ab": 6, "generator_ba": 6, "discriminator_a": 9, "discriminator_b": 9}),
     (lambda: ganzoo.CycleGAN(image_shape=(8, 8, 1), base_filters=4),
      {"generator_ab": 9, "generator_ba": 9, "discriminator_a": 9, "discriminator_b": 9}),
-], ids=["dcgan", "vanilla", "wgangp-5", "cyclegan", "cyclegan-identity"])
+    (lambda: ganzoo.Pix2Pix(image_shape=(16, 16, 1), base_filters=4),
+     {"generator": 3, "discriminator": 9}),
+    (lambda: ganzoo.SRResNet(scale=2, residual_blocks=1, filters=4), {"generator": 3}),
+    (lambda: ganzoo.SRGAN(scale=2, residual_blocks=1, filters=4, patch_size=16,
+                          feature_model=feature_model()),
+     {"generator": 3, "discriminator": 9, "feature_model": 4}),
+], ids=["dcgan", "vanilla", "wgangp-5", "cyclegan", "cyclegan-identity", "pix2pix", "srresnet",
+        "srgan-features"])
 def test_forward_equivalents_per_training_step(make_gan, expected):
     assert flops.forward_equivalents(make_gan()) == expected
 
@@ -146,12 +197,42 @@ STEP_TOLERANCE = 0.02
     lambda: ganzoo.WGANGP(image_shape=(16, 16, 1), latent_dim=8, base_filters=8, n_critic=2),
     lambda: ganzoo.WGANGP(image_shape=(16, 16, 1), latent_dim=8, base_filters=8, n_critic=1,
                           pack=2),
-], ids=["dcgan", "wgangp", "wgangp-packed"])
+    lambda: ganzoo.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=8,
+                         num_classes=10, conditioning="projection"),
+    lambda: ganzoo.DCGAN(image_shape=(16, 16, 1), latent_dim=8, base_filters=8,
+                         num_classes=10, conditioning="auxiliary"),
+    lambda: ganzoo.BigGAN(image_shape=(16, 16, 1), num_classes=10, base_filters=8,
+                          channel_multipliers=[2, 2, 1], attention_resolution=8),
+    lambda: ganzoo.SRResNet(scale=2, residual_blocks=1, filters=8),
+    lambda: ganzoo.SRGAN(scale=2, residual_blocks=1, filters=8, patch_size=16,
+                         discriminator_filters=8, feature_model=feature_model()),
+], ids=["dcgan", "wgangp", "wgangp-packed", "cdcgan", "acgan", "biggan", "srresnet", "srgan"])
 def test_training_steps_agree_with_the_profiler(make_gan):
     gan = make_gan()
     gan.compile()
-    ours = flops.train_step_flops(gan, 8)
-    assert ours == pytest.approx(flops.profiler_train_step_flops(gan, 8), rel=STEP_TOLERANCE)
+    size = 16 if gan.kind == "upscaler" else None
+    # at batch 32, as the zoo trains: the profiler also counts what does not grow with
+    # the batch (optimizer updates, the spectral norms' power iterations' gradients)
+    ours = flops.train_step_flops(gan, 32, image_size=size)
+    profiler = flops.profiler_train_step_flops(gan, 32, image_size=size)
+    assert ours == pytest.approx(profiler, rel=STEP_TOLERANCE)
+
+
+def feature_model():
+    """A small feature network on high-resolution images (SRGAN's VGG loss stands in)."""
+    images = keras.Input((None, None, 3))
+    return keras.Model(images, layers.Conv2D(4, 3, padding="same")(images))
+
+
+def test_fully_convolutional_generators_are_counted_at_their_training_size():
+    srresnet = ganzoo.SRResNet(scale=2, residual_blocks=1, filters=4)
+    with pytest.raises(ValueError, match="give image_size"):
+        flops.train_step_flops(srresnet, 2)
+    small, large = (flops.train_step_flops(srresnet, 2, image_size=size) for size in (8, 16))
+    assert large == 4 * small  # every layer's work grows with the pixels
+    network = flops.step_networks(srresnet, 16)["generator"]
+    assert network.input_shape == (None, 8, 8, 3) and network.output_shape == (None, 16, 16, 3)
+    assert network.layers[-1] is srresnet.generator.layers[-1]  # the same layers, shared
 
 
 def test_the_profiler_counts_paired_and_upscaling_steps_on_their_own_batches():
