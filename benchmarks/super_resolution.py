@@ -50,8 +50,13 @@ METHODS = ("bicubic", "SRResNet", ENSEMBLE, "SRGAN")
 CROPS, CROP_SIZE = ((150, 250), (40, 420)), 96
 
 
+def _name(job):
+    """The results' name of a job (stated in the job only when not the default)."""
+    return job.get("name", NAME)
+
+
 def _runs_dir(job):
-    return Path(job["runs"]) / f"bench-{job.get('name', NAME)}-seed{job['seed']}"
+    return Path(job["runs"]) / f"bench-{_name(job)}-seed{job['seed']}"
 
 
 def run_cell(job):
@@ -89,7 +94,7 @@ def run_cell(job):
     srresnet.fit(patches, epochs=1, steps_per_epoch=job["steps"], verbose=0)
     srresnet_s = time.perf_counter() - start
     save_run(srresnet, runs / "srresnet", metadata={"wall_time_s": srresnet_s,
-                                                    "benchmark": job.get("name", NAME)})
+                                                    "benchmark": _name(job)})
 
     srgan = ganzoo.SRGAN(**networks, content_loss=job["content_loss"],
                          patch_size=job["patch_size"],
@@ -102,7 +107,7 @@ def run_cell(job):
     srgan.fit(patches, epochs=1, steps_per_epoch=job["gan_steps"], verbose=0)
     srgan_s = time.perf_counter() - start
     save_run(srgan, runs / "srgan", metadata={"wall_time_s": srgan_s,
-                                              "benchmark": job.get("name", NAME),
+                                              "benchmark": _name(job),
                                               "initialised_from": str(runs / "srresnet")})
 
     upscaled = {"bicubic": bicubic_upscale(low, SCALE), "SRResNet": srresnet.upscale(low),
@@ -274,12 +279,14 @@ def publish_table(cells, args, command_args, total_s, reused, picture, completed
         print(f"\n(--dry-run: nothing written; crops at {picture}, removed on exit)")
         return
     command = " ".join(["python benchmarks/super_resolution.py", *command_args])
+    title_suffix = "" if args.name == NAME else f": {args.name}"
     publish(args.name, {"setup": {key: (str(value) if isinstance(value, Path) else value)
                              for key, value in vars(args).items()},
                    "cells": cells, "checks": checks,
                    "targets": {"min_srresnet_gain_db": MIN_SRRESNET_GAIN_DB,
                                "max_srgan_loss_db": MAX_SRGAN_LOSS_DB}},
-            f"## Super-resolution x4 (held-out photo)\n\n`{command}`\n\n{setup}.\n\n{table}\n\n"
+            f"## Super-resolution x4 (held-out photo){title_suffix}\n\n`{command}`\n\n{setup}."
+            f"\n\n{table}\n\n"
             + "\n".join(f"- {check}" for check in checks)
             + "\n\nProtocol: the held-out flower.jpg cropped to 424x640 (a multiple of 4), "
               "bicubic x4 downscaling with antialiasing (`tf.image.resize`), metrics on "
