@@ -259,8 +259,8 @@ def publish_table(cells, args, command_args, total_s, reused, picture, completed
              f", dropped tenfold after {args.decay_at:.0%} of them")
     setup = (f"SRResNet B={args.residual_blocks}, {args.filters} filters (the paper: 16, 64), "
              f"{generator}, {args.content_loss.upper()} loss, {args.steps} steps "
-             f"(Adam {args.learning_rate:g}, beta_1 0.9{decay}), then SRGAN from it for {args.gan_steps} steps (rate "
-             f"1e-4, 1e-5 after half; adversarial weight 1e-3; discriminator "
+             f"(Adam {args.learning_rate:g}, beta_1 0.9{decay}), then SRGAN from it for "
+             f"{args.gan_steps} steps (rate 1e-4, 1e-5 after half; adversarial weight 1e-3; discriminator "
              f"{args.discriminator_filters} first filters); batches of {args.batch_size} "
              f"random {args.patch_size}px patches ({augmentation}) of china.jpg; "
              f"seeds {args.seeds}; "

@@ -99,10 +99,13 @@ def measure_peak(repeats):
 
 # ---------------------------------------------------------------------- a row
 
-def build(entry, batch_size, seed):
-    """The entry's GAN compiled as `ganzoo.training.train` compiles it, and its data."""
+def build(entry, batch_size, seed, steps_per_execution=None, jit_compile="auto"):
+    """The entry's GAN compiled as `ganzoo.training.train` compiles it, and its data,
+    at `batch_size` (None: the entry's); `steps_per_execution` and `jit_compile`
+    override the entry's (Keras' "auto" uses XLA on GPUs only)."""
     config = zoo.get_entry(entry)
-    config["data"]["batch_size"] = batch_size
+    if batch_size is not None:
+        config["data"]["batch_size"] = batch_size
     training = config["training"]
     dataset = zoo.load_dataset(config, seed)
     steps_per_epoch = int(dataset.cardinality())
@@ -111,8 +114,10 @@ def build(entry, batch_size, seed):
         gan, training.get("learning_rate"), training.get("lr_schedule", "constant"),
         generator_steps=training["epochs"] * steps_per_epoch,
         hold_steps=training.get("lr_hold_epochs", 0) * steps_per_epoch)
-    per_call = steps_per_call(training.get("steps_per_execution", 1), steps_per_epoch)
-    gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, steps_per_execution=per_call)
+    per_call = steps_per_call(steps_per_execution or training.get("steps_per_execution", 1),
+                              steps_per_epoch)
+    gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, steps_per_execution=per_call,
+                jit_compile=jit_compile)
     return config, gan, dataset.repeat(), per_call
 
 
