@@ -116,6 +116,14 @@ class _Growing(layers.Layer):
         finally:
             self._fixed_level = previous
 
+    @property
+    def running_level(self):
+        """The level (a Python int) a call runs now: the one `fixed_level` fixes, else
+        the `level` variable's value. Read eagerly (`ganzoo.nets.flops` counts it)."""
+        if self._fixed_level is not None:
+            return self._fixed_level
+        return int(ops.convert_to_numpy(self.level))
+
     def call(self, inputs):
         if self._fixed_level is not None:
             return self.at(inputs, self._fixed_level, self.alpha)

@@ -9,7 +9,10 @@ import ganzoo
 from ganzoo.nets import flops
 from ganzoo.nets.biggan_layers import ClassConditionalBatchNorm, SelfAttention
 from ganzoo.nets.conditioning import ClassProjection
+from ganzoo.nets.progan import growing_layer
 from ganzoo.nets.spectral_norm import SpectralConv2D, SpectralDense
+from ganzoo.nets.style_layers import EqualizedConv2D, EqualizedDense, MinibatchStddev, PixelNorm
+from ganzoo.nets.stylegan2 import StyledConv, ToRGB
 
 BATCH = 4
 
@@ -95,6 +98,74 @@ def test_biggan_layers_agree_with_the_profiler(make_model, training):
     assert flops.forward_flops(model, 32, training) == pytest.approx(profiler, rel=TOLERANCE)
 
 
+def test_pixel_norm_minibatch_stddev_and_equalized_conv2d_by_hand():
+    norm = one_layer(PixelNorm(), (3, 3, 8))
+    vectors = BATCH * 3 * 3
+    # square, mean and scale per element; epsilon and rsqrt (2) per vector of 8
+    assert flops.forward_flops(norm, BATCH) == vectors * (3 * 8 + 1 + 2)
+    stddev = one_layer(MinibatchStddev(group_size=2), (3, 3, 8))
+    elements = BATCH * 3 * 3 * 8
+    # per element: the group's mean, deviation, square, mean of squares; per statistic
+    # (2 groups of 2 samples: half as many): epsilon, square root, the average over them
+    assert flops.forward_flops(stddev, BATCH) == 4 * elements + 3 * elements // 2
+    conv = one_layer(EqualizedConv2D(4, 3, downsample=True, activation="lrelu",
+                                     activation_gain=2.0), (6, 6, 2))
+    convolved, pooled = BATCH * 6 * 6 * 4, BATCH * 3 * 3 * 4
+    # kernel and bias scaled (1 per weight); 3 x 3 taps x 2 channels per convolved
+    # output; a 2x2 box filter; bias, leaky ReLU and gain per pooled output
+    assert flops.forward_flops(conv, BATCH) == (
+        3 * 3 * 2 * 4 + 4 + convolved * 2 * 3 * 3 * 2 + 4 * pooled + 3 * pooled)
+
+
+# Ops TensorFlow's profiler counts as 0 FLOPs, and what we count per output element.
+UNCOUNTED_BY_THE_PROFILER = {"LeakyRelu": 1, "Sqrt": 1, "ResizeBilinear": flops.BILINEAR_TAPS}
+
+
+def profiler_and_uncounted(function, *specs):
+    """The profiler's count plus what we count for the ops it gives 0 (found in a trace
+    of the same function): what the analytic count should be, up to a few scalar ops."""
+    graph = tf.function(function).get_concrete_function(*specs).graph
+    uncounted = sum(UNCOUNTED_BY_THE_PROFILER[op.type] * op.outputs[0].shape.num_elements()
+                    for op in graph.get_operations() if op.type in UNCOUNTED_BY_THE_PROFILER)
+    return flops.profiler_flops(function, *specs) + uncounted
+
+
+def layer_on(layer, *input_shapes):
+    inputs = [keras.Input(shape) for shape in input_shapes]
+    return keras.Model(inputs, layer(inputs if len(inputs) > 1 else inputs[0]))
+
+
+@pytest.mark.parametrize("make_model", [
+    lambda: layer_on(PixelNorm(), (4, 4, 16)),
+    lambda: layer_on(MinibatchStddev(), (4, 4, 16)),
+    lambda: layer_on(EqualizedDense(8, activation="lrelu", activation_gain=2.0), (16,)),
+    lambda: layer_on(EqualizedConv2D(8, 3, downsample=True, activation="lrelu"), (8, 8, 4)),
+    lambda: layer_on(StyledConv(12, w_index=1, upsample=True), (8, 8, 16), (3, 8), (16, 16, 1)),
+    lambda: layer_on(StyledConv(12, w_index=1), (8, 8, 16), (3, 8), (8, 8, 1)),
+    lambda: layer_on(ToRGB(3, w_index=2), (8, 8, 16), (3, 8)),
+], ids=["pixel-norm", "minibatch-stddev", "equalized-dense", "equalized-conv-down",
+        "styled-conv-up", "styled-conv", "to-rgb"])
+def test_style_layers_agree_with_the_profiler(make_model):
+    model = make_model()
+    specs = [tf.TensorSpec((32, *x.shape[1:]), tf.float32) for x in model.inputs]
+    expected = profiler_and_uncounted(
+        lambda *x: model(list(x) if len(x) > 1 else x[0], training=True), *specs)
+    assert flops.forward_flops(model, 32, training=True) == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize("level", [0, 2])
+@pytest.mark.parametrize("network", ["generator", "discriminator"])
+def test_growing_networks_agree_with_the_profiler_at_a_fixed_level(network, level):
+    # Fixed at one level, a growing network runs its blocks with no tf.switch_case, whose
+    # branches the profiler cannot see into. Above level 0 both output paths are blended.
+    model = getattr(ganzoo.ProGAN(image_shape=(16, 16, 1), latent_dim=8), network)
+    with growing_layer(model).fixed_level(level):
+        ours = flops.forward_flops(model, 32, training=True)
+        spec = tf.TensorSpec((32, *model.input_shape[1:]), tf.float32)
+        expected = profiler_and_uncounted(lambda x: model(x, training=True), spec)
+    assert ours == pytest.approx(expected, rel=1e-6)
+
+
 def test_a_layer_without_a_rule_is_an_error_that_says_how_to_add_one():
     class Mystery(layers.Layer):
         def call(self, x):
@@ -162,10 +233,22 @@ def test_batch_norm_counts_its_statistics_in_training_only():
     (lambda: ganzoo.SRGAN(scale=2, residual_blocks=1, filters=4, patch_size=16,
                           feature_model=feature_model()),
      {"generator": 3, "discriminator": 9, "feature_model": 4}),
+    # lazy penalties, as their average per step: R1 (7 D passes) every 16 D updates
+    (lambda: tiny_stylegan2(), {"generator": 4, "discriminator": 6 + 7 / 16 + 3}),
+    (lambda: tiny_stylegan2(r1_gamma=0.0), {"generator": 4, "discriminator": 9}),
+    # R1 every 4 D updates; the path length (7 G passes) every 4 G updates on half the batch
+    (lambda: tiny_stylegan2(r1_interval=4, pl_weight=2.0, pl_interval=4, pl_batch_shrink=2),
+     {"generator": 4 + 7 / 8, "discriminator": 6 + 7 / 4 + 3}),
+    (lambda: ganzoo.ProGAN(image_shape=(8, 8, 1), latent_dim=8, channel_max=8),
+     {"generator": 4, "discriminator": 16}),
 ], ids=["dcgan", "vanilla", "wgangp-5", "cyclegan", "cyclegan-identity", "pix2pix", "srresnet",
-        "srgan-features"])
+        "srgan-features", "stylegan2", "stylegan2-no-r1", "stylegan2-pl", "progan"])
 def test_forward_equivalents_per_training_step(make_gan, expected):
     assert flops.forward_equivalents(make_gan()) == expected
+
+
+def tiny_stylegan2(**options):
+    return ganzoo.StyleGAN2(image_shape=(8, 8, 1), latent_dim=8, channel_max=8, **options)
 
 
 def test_the_tighter_count_of_input_only_backward_passes():
@@ -175,13 +258,18 @@ def test_the_tighter_count_of_input_only_backward_passes():
                                                                  "discriminator": 62}
 
 
-def test_a_variant_with_its_own_step_is_not_counted_as_the_base():
-    class Custom(ganzoo.DCGAN):
-        def train_step(self, data):
-            return super().train_step(data)
+@pytest.mark.parametrize("variant, method, options", [
+    (ganzoo.DCGAN, "train_step", {"base_filters": 8}),
+    (ganzoo.StyleGAN2, "r1_penalty", {"channel_max": 8}),
+    (ganzoo.ProGAN, "_critic_gradients", {"channel_max": 8}),
+], ids=["dcgan", "stylegan2", "progan"])
+def test_a_variant_with_its_own_step_is_not_counted_as_the_base(variant, method, options):
+    def same_as_the_base(self, *args, **kwargs):
+        return getattr(variant, method)(self, *args, **kwargs)
 
-    with pytest.raises(NotImplementedError, match="overrides train_step"):
-        flops.forward_equivalents(Custom(image_shape=(8, 8, 1), base_filters=8))
+    custom = type("Custom", (variant,), {method: same_as_the_base})
+    with pytest.raises(NotImplementedError, match=f"overrides {method}"):
+        flops.forward_equivalents(custom(image_shape=(8, 8, 1), **options))
 
 
 # Whole training steps: the profiler on the traced train_step (before pruning, so a
@@ -206,7 +294,12 @@ STEP_TOLERANCE = 0.02
     lambda: ganzoo.SRResNet(scale=2, residual_blocks=1, filters=8),
     lambda: ganzoo.SRGAN(scale=2, residual_blocks=1, filters=8, patch_size=16,
                          discriminator_filters=8, feature_model=feature_model()),
-], ids=["dcgan", "wgangp", "wgangp-packed", "cdcgan", "acgan", "biggan", "srresnet", "srgan"])
+    # StyleGAN2's lazy penalties run in tf.cond branches, functions of their own that
+    # the profiler does not look into: it counts a step without them, so compare one.
+    lambda: ganzoo.StyleGAN2(image_shape=(8, 8, 1), latent_dim=8, channel_max=16,
+                             r1_gamma=0.0, pl_weight=0.0),
+], ids=["dcgan", "wgangp", "wgangp-packed", "cdcgan", "acgan", "biggan", "srresnet", "srgan",
+        "stylegan2"])
 def test_training_steps_agree_with_the_profiler(make_gan):
     gan = make_gan()
     gan.compile()
@@ -216,6 +309,30 @@ def test_training_steps_agree_with_the_profiler(make_gan):
     ours = flops.train_step_flops(gan, 32, image_size=size)
     profiler = flops.profiler_train_step_flops(gan, 32, image_size=size)
     assert ours == pytest.approx(profiler, rel=STEP_TOLERANCE)
+
+
+def test_a_progan_step_is_counted_at_its_stage():
+    gan = ganzoo.ProGAN(image_shape=(8, 8, 1), latent_dim=8, fade_images=64, stable_images=64)
+    networks = (gan.generator, gan.discriminator)
+    # The next train_step runs the stage of the images shown, whatever the networks'
+    # level variables say (4x4 here): stable 4x4, fading 8x8 in, grown to 8x8.
+    counts = {}
+    for images_seen, resolution, level in ((0, 4, 0), (96, 8, 1), (200, 8, 1)):
+        gan.growth.images_seen.assign(images_seen)
+        assert gan.resolution == resolution
+        with growing_layer(networks[0]).fixed_level(level), \
+                growing_layer(networks[1]).fixed_level(level):
+            generator, discriminator = (flops.forward_flops(network, 32, training=True)
+                                        for network in networks)
+        counts[images_seen] = flops.train_step_flops(gan, 32)
+        assert counts[images_seen] == 4 * generator + 16 * discriminator
+    # the fade computes both levels' output paths, alpha 1 too: alpha changes nothing
+    assert counts[0] < counts[96] == counts[200]
+    # mid-fade (alpha 0.5), the step's branch of that level against the profiler
+    gan.growth.images_seen.assign(96)
+    gan.compile()
+    assert flops.train_step_flops(gan, 32) == pytest.approx(
+        flops.profiler_train_step_flops(gan, 32), rel=STEP_TOLERANCE)
 
 
 def feature_model():
