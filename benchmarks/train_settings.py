@@ -50,7 +50,8 @@ def settings_of(entry, seed):
     settings = {"baseline": {}}
     if per_call == 1:
         *_, many = build(entry, None, seed, steps_per_execution=MANY_STEPS)
-        settings[f"steps_per_execution={many}"] = {"steps_per_execution": MANY_STEPS}
+        if many > 1:  # else an epoch's steps have no divisor up to MANY_STEPS
+            settings[f"steps_per_execution={many}"] = {"steps_per_execution": MANY_STEPS}
     settings["jit_compile"] = {"jit_compile": True}
     return settings
 
