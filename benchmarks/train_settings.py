@@ -23,7 +23,6 @@ largest difference between their weights, relative to the weights' scale, is lis
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
@@ -34,7 +33,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from report import machine, markdown_table, publish  # noqa: E402
-from train_speed import build, timed_fit, whole_calls  # noqa: E402
+from train_speed import build, spread, timed_fit, whole_calls  # noqa: E402
 
 # One entry per kind of training step, as shipped.
 ENTRIES = ("vanilla-digits", "dcgan-digits", "cdcgan-digits", "wgangp-digits", "biggan-digits",
@@ -93,17 +92,12 @@ def weight_differences(entry, settings, steps, seed):
             / scale for label, found in weights.items()}
 
 
-def spread(values, digits=2):
-    f = f".{digits}f"
-    return f"{statistics.median(values):{f}} ({min(values):{f}}-{max(values):{f}})"
-
-
 def table(rows):
     lines = []
     for row in rows:
         for label, ratios in row["ratio_to_baseline"].items():
             lines.append((row["entry"], label, spread(row["steps_per_second"][label], 2),
-                          "1 (reference)" if label == "baseline" else spread(ratios),
+                          "1 (reference)" if label == "baseline" else spread(ratios, 2),
                           f"{row['weight_difference'][label]:.1e}"))
     return markdown_table(("entry", "setting", "steps/s median (range)",
                            "paired ratio to baseline, median (range)",
@@ -126,7 +120,7 @@ def main():
     for entry in args.entries.split(","):
         keras.backend.clear_session()
         rows.append(measure_entry(entry, args))
-        print(entry, {label: spread(ratios) for label, ratios in
+        print(entry, {label: spread(ratios, 2) for label, ratios in
                       rows[-1]["ratio_to_baseline"].items()}, flush=True)
     command = " ".join(["python benchmarks/train_settings.py", *sys.argv[1:]])
     section = (

@@ -430,15 +430,14 @@ def main():
         "(CycleGAN's image pool) nor see into `tf.cond` branches: StyleGAN2's lazy R1 "
         "penalty is missing from its count (7/16 of a D pass per step). ProGAN's profiler "
         "count is of its current level's branch, traced alone.")
-    left_out_note = "\n".join(["Entries without a row:", ""] + [
-        f"- {entry}: {reason}" for entry, reason in sorted(left_out.items())]) if left_out else ""
+    left_out_note = "".join(f"\n- {entry}: {reason}" for entry, reason in sorted(left_out.items()))
     section = (
         f"## Training speed against the machine's peak\n\n`{command()}`\n\n{setup}\n\n"
         f"{main_table}\n\n{conventions}\n\n{reference_note(rows, peak)}\n\n"
         "Where the steps' wall time goes (from the trace; categories in priority order, so "
         "a moment when a network op and another op both run counts for the networks):"
         f"\n\n{trace_table}\n\n{profiler_note}\n\n{check_table}"
-        + (f"\n\n{left_out_note}" if left_out else ""))
+        + (f"\n\nEntries without a row:\n{left_out_note}" if left_out else ""))
     print(section)
     if args.dry_run:
         print("\n(--dry-run: nothing written)")

@@ -234,14 +234,15 @@ def _to_float(images, channels):
 
 def load_patches(source, patch_size, scale, batch_size=16, *, split="train", channels=3,
                  shuffle=True, seed=None, patches_per_image=64, flips=True, rotations=False,
-                 rescale_range=None, drop_remainder=True, bad_files="error", feature=None, data_dir=None):
+                 rescale_range=None, drop_remainder=True, bad_files="error", feature=None,
+                 data_dir=None):
     """Return a prefetched dataset of `(low_resolution, high_resolution)` patch batches.
 
     Every epoch cuts `patches_per_image` random `patch_size` squares from each photo
-    (new positions each epoch; with `rescale_range`, of a photo shrunk first), flips each left-right and upside-down with probability
-    1/2 each (`flips`), transposes it with probability 1/2 (`rotations`: with the flips,
-    each of the square's eight symmetries, quarter turns included, is equally likely, as
-    EDSR trains), and makes its low-resolution twin by bicubic downscaling
+    (new positions each epoch; with `rescale_range`, of a photo shrunk first), flips
+    each left-right and upside-down with probability 1/2 each (`flips`), transposes it
+    with probability 1/2 (`rotations`: with the flips, each of the square's eight
+    symmetries, quarter turns included, is equally likely, as EDSR trains), and makes its low-resolution twin by bicubic downscaling
     (antialiased; see the module docstring). Float32 in [-1, 1]:
     `(batch, patch_size / scale, ..., channels)` and `(batch, patch_size, ...,
     channels)`. The dataset's `cardinality()` is the number of batches per epoch:
