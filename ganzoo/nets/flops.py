@@ -315,8 +315,11 @@ def _spectral_conv2d(layer, inputs, outputs, training):
 
 def _class_projection(layer, inputs, outputs, training):
     (features, _labels) = inputs
-    projection = 2 * math.prod(features)  # a product and a sum per feature
-    return projection + (_power_iteration(layer) if hasattr(layer, "power_iterations") else 0)
+    return 2 * math.prod(features)  # a product and a sum per feature
+
+
+def _spectral_class_projection(layer, inputs, outputs, training):
+    return _class_projection(layer, inputs, outputs, training) + _power_iteration(layer)
 
 
 def _class_conditional_batch_norm(layer, inputs, outputs, training):
@@ -507,8 +510,8 @@ def _register_ganzoo_layers():
     register(ReflectionPadding2D, srresnet.PixelShuffle, biggan_layers.LatentChunk)(_free)
     register(spectral_norm.SpectralDense)(_spectral_dense)
     register(spectral_norm.SpectralConv2D)(_spectral_conv2d)
-    register(spectral_norm.SpectralClassProjection, conditioning.ClassProjection)(
-        _class_projection)
+    register(conditioning.ClassProjection)(_class_projection)
+    register(spectral_norm.SpectralClassProjection)(_spectral_class_projection)
     register(biggan_layers.ClassConditionalBatchNorm)(_class_conditional_batch_norm)
     register(biggan_layers.SelfAttention)(_self_attention)
     register(biggan_layers.GlobalSumPooling2D)(_sum_pooling)
