@@ -170,7 +170,8 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
     # dominated by per-step overhead.
     gan.compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer,
                 steps_per_execution=steps_per_call(training.get("steps_per_execution", 1),
-                                                   steps_per_epoch))
+                                                   steps_per_epoch),
+                jit_compile=xla_setting(training.get("jit_compile"), strategy, deterministic))
 
     # Only now, with data and model known to fit, is the run folder touched; one
     # training at a time: a second process would mix its checkpoints into this one's.
@@ -224,7 +225,7 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
             "divergence_events": guard_callback.events if guard_callback else [],
             "final_losses": {key: values[-1] for key, values in history.history.items()},
             "strategy": strategy_name(strategy), "replicas": strategy.num_replicas_in_sync,
-            "mixed_precision": mixed_precision,
+            "mixed_precision": mixed_precision, "jit_compile": bool(gan.jit_compile),
         })
         return gan
 
@@ -302,6 +303,21 @@ def steps_per_call(requested, steps_per_epoch):
     """
     largest = max(1, min(requested, steps_per_epoch))
     return max(d for d in range(1, largest + 1) if steps_per_epoch % d == 0)
+
+
+def xla_setting(requested, strategy, deterministic):
+    """`compile`'s `jit_compile` for the entry's `training: jit_compile`.
+
+    Unset: Keras' "auto" (XLA on GPUs, never on a CPU-only machine). True: XLA, where
+    it can run: not across replicas (TensorFlow 2.21 fails a forced XLA step under
+    MirroredStrategy) nor with op determinism (which XLA does not promise); there
+    "auto", which turns XLA off. False: never XLA.
+    """
+    if requested is None:
+        return "auto"
+    if requested and (strategy.num_replicas_in_sync > 1 or deterministic):
+        return "auto"
+    return bool(requested)
 
 
 def _resolve_config(config, epochs, seed):

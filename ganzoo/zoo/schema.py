@@ -34,9 +34,10 @@ SCHEMA = {
              "rescale_range": list},
     # generator_from: a pretrained entry whose generator this one starts from (SRGAN
     # starts from a trained SRResNet), checked when training starts
+    # jit_compile: XLA for the training step where it can run (`trainer.xla_setting`)
     "training": {"epochs": int, "seed": int, "steps_per_execution": int, "steps_per_epoch": int,
                  "learning_rate": float, "lr_schedule": str, "lr_hold_epochs": int,
-                 "generator_from": str},
+                 "generator_from": str, "jit_compile": bool},
     # how `ganzoo eval` measures the entry, and how far from each metric on the card a
     # retrained run may land (`scripts/zoo_pretrained.py reproduce`); measuring the
     # shipped weights again is held much closer (tests/test_zoo_quality.py)
