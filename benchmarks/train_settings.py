@@ -132,7 +132,10 @@ def main():
         f"run 1 step per call, the largest divisor of an epoch's steps up to {MANY_STEPS}. "
         f"The last column: after {args.check_steps} steps (rounded up to whole calls) "
         f"from the same seed, the largest weight difference from the baseline's, relative to "
-        f"the largest baseline weight (0: the same numbers). TensorFlow {tf.__version__}, "
+        f"the largest baseline weight (0: the same numbers). `jit_compile` differs by its "
+        f"noise: XLA's stateless random kernels draw other numbers from the same seed; with "
+        f"the noise fixed, its step is the graph step (tests/test_xla.py). "
+        f"TensorFlow {tf.__version__}, "
         f"Keras {keras.__version__}, {machine()['cpus']} CPUs; 1-minute load average "
         f"{load_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end; "
         f"{time.perf_counter() - started:.0f} s in all.\n\n{table(rows)}")
