@@ -84,7 +84,8 @@ def run_cell(job):
     runs = _runs_dir(job)
 
     keras.utils.set_random_seed(job["seed"])
-    srresnet = ganzoo.SRResNet(**networks, content_loss=job["content_loss"], seed=job["seed"])
+    srresnet = ganzoo.SRResNet(**networks, content_loss=job["content_loss"],
+                               ema_decay=job.get("ema_decay"), seed=job["seed"])
     if job["decay_at"] < 1:
         srresnet.compile(*step_decay_optimizers(srresnet, job["steps"], job["decay_at"],
                                                 learning_rate=job["learning_rate"]))
@@ -101,7 +102,8 @@ def run_cell(job):
                          discriminator_filters=job["discriminator_filters"],
                          generator=keras.models.clone_model(srresnet.generator),
                          seed=job["seed"])
-    srgan.generator.set_weights(srresnet.generator.get_weights())
+    # from the network SRResNet upscales with: its generator EMA, if it keeps one
+    srgan.generator.set_weights(srresnet.inference_generator().get_weights())
     srgan.compile(*step_decay_optimizers(srgan, max(2, job["gan_steps"])))
     start = time.perf_counter()
     srgan.fit(patches, epochs=1, steps_per_epoch=job["gan_steps"], verbose=0)
@@ -179,6 +181,9 @@ def main(argv=None):
                              "paper's tanh output")
     parser.add_argument("--rotations", action="store_true",
                         help="random quarter turns of the patches besides the flips (EDSR)")
+    parser.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                        help="SRResNet keeps a generator EMA of this decay and upscales "
+                             "with it; SRGAN starts from it")
     parser.add_argument("--rescale", type=float, default=None, metavar="LOW",
                         help="cut each patch from the photo shrunk by a random factor in "
                              "[LOW, 1] (LapSRN: 0.5)")
@@ -212,6 +217,7 @@ def main(argv=None):
              **({"name": args.name} if args.name != NAME else {}),
              **({"rotations": True} if args.rotations else {}),
              **({"rescale_range": [args.rescale, 1.0]} if args.rescale else {}),
+             **({"ema_decay": args.ema} if args.ema else {}),
              "threads": 1 if args.jobs > 1 else 0}
             for seed in args.seeds]
     cells, reused, total_s = run_cells(args.name, jobs, run_cell, processes=args.jobs,
@@ -257,6 +263,9 @@ def publish_table(cells, args, command_args, total_s, reused, picture, completed
         augmentation += f", the photo shrunk by a random factor in [{args.rescale:g}, 1] first"
     decay = ("" if args.decay_at >= 1 else
              f", dropped tenfold after {args.decay_at:.0%} of them")
+    if args.ema:
+        decay += f"; measured on its generator EMA, decay {args.ema:g}"
+
     setup = (f"SRResNet B={args.residual_blocks}, {args.filters} filters (the paper: 16, 64), "
              f"{generator}, {args.content_loss.upper()} loss, {args.steps} steps "
              f"(Adam {args.learning_rate:g}, beta_1 0.9{decay}), then SRGAN from it for "

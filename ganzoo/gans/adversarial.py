@@ -24,6 +24,7 @@ import keras
 import tensorflow as tf
 
 from ganzoo.errors import DataError
+from ganzoo.gans import ema
 from ganzoo.gans.optimizers import OptimizerPair
 
 SAMPLER, TRANSLATOR, UPSCALER = "sampler", "translator", "upscaler"
@@ -74,10 +75,29 @@ class AdversarialModel(keras.Model):
         """
         return self.inference_generator()(inputs, training=training)
 
+    # The generator EMA (`ganzoo.gans.ema`) of a model that keeps one (`ema_decay`): a
+    # GAN or a PairedModel sets these; CycleGAN keeps none.
+    generator_ema = ema_decay = ema_warmup = None
+
     def inference_generator(self, use_ema=True):
-        """The network `gan(x)`, `predict` and sampling run: `generator` here (a GAN
-        with a generator EMA overrides this with its average)."""
+        """The network `gan(x)`, `predict`, sampling, translating and upscaling run:
+        `generator_ema` when the model keeps one and `use_ema` is true, else the raw
+        `generator`."""
+        if use_ema and self.generator_ema is not None:
+            return self.generator_ema
         return self.generator
+
+    def _update_generator_ema(self, steps_before):
+        # A step the loss-scale optimizer skipped (non-finite gradients) is no generator
+        # step: the average stays as it is (decay 1).
+        applied = tf.cast(self.g_optimizer.iterations, tf.int64) > steps_before
+        decay = self.ema_decay_at(steps_before)
+        ema.update(self.generator_ema, self.generator, tf.where(applied, decay, 1.0))
+
+    def ema_decay_at(self, steps_before):
+        """The generator EMA's decay for the update after `steps_before` generator steps
+        (a tensor): `ema_decay`, ramped up by `ema_warmup` (`ganzoo.gans.ema.decay_at`)."""
+        return ema.decay_at(self.ema_decay, self.ema_warmup, steps_before)
 
     @property
     def generator_variables(self):

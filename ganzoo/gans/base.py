@@ -320,18 +320,6 @@ class GAN(AdversarialModel):
         apply_gradients(self.g_optimizer, tape, scaled_loss, self.generator.trainable_variables)
         return loss
 
-    def _update_generator_ema(self, steps_before):
-        # A step the loss-scale optimizer skipped (non-finite gradients) is no generator
-        # step: the average stays as it is (decay 1).
-        applied = tf.cast(self.g_optimizer.iterations, tf.int64) > steps_before
-        decay = self.ema_decay_at(steps_before)
-        ema.update(self.generator_ema, self.generator, tf.where(applied, decay, 1.0))
-
-    def ema_decay_at(self, steps_before):
-        """The generator EMA's decay for the update after `steps_before` generator steps
-        (a tensor): `ema_decay`, ramped up by `ema_warmup` (`ganzoo.gans.ema.decay_at`)."""
-        return ema.decay_at(self.ema_decay, self.ema_warmup, steps_before)
-
     def augmented(self, images, noise_stream, which):
         """`images` through the augmentation (if any), with stateless randomness of
         (seed, step, stream, replica) and of which images they are (`_REAL`, `_FAKE`)."""
@@ -392,13 +380,6 @@ class GAN(AdversarialModel):
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
 
     # -------------------------------------------------------------------- inference
-
-    def inference_generator(self, use_ema=True):
-        """The network samples come from: `generator_ema` when the GAN keeps one and
-        `use_ema` is true, else the raw `generator`."""
-        if use_ema and self.generator_ema is not None:
-            return self.generator_ema
-        return self.generator
 
     def prior_latents(self, num, seed=None, truncation=None):
         """The latent vectors `generate(num, seed=seed, truncation=truncation)` uses:

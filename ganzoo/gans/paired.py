@@ -20,6 +20,12 @@ values. The generator's own randomness (pix2pix's dropout, the paper's noise) is
 every GAN's training noise here, a function of (seed, generator step, replica): each
 step reseeds its random layers (`reseed_generator_noise`), so a run resumed from a
 checkpoint draws what an uninterrupted one draws.
+
+With `ema_decay`, the model keeps `generator_ema`, an exponential moving average of the
+generator's weights after each of its updates (`ganzoo.gans.ema`, as a GAN's), which
+`translate` and `upscale` then run: averaging the weights of a network trained to a
+content loss smooths out the noise of the last steps (BasicSR keeps one for its
+PSNR-trained models).
 """
 
 import keras
@@ -27,6 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo import losses
+from ganzoo.gans import ema
 from ganzoo.gans.adversarial import (AdversarialModel, after_batch, apply_gradients,
                                      scale_for_gradients)
 from ganzoo.gans.input_checks import check_real_batch
@@ -45,6 +52,11 @@ class PairedModel(AdversarialModel):
     hands them over with `init_networks`; its constructor keeps only its own arguments.
 
     Args:
+        ema_decay: keep `generator_ema`, an exponential moving average of the
+            generator's weights (e.g. 0.999), which `translate` and `upscale` run;
+            None (default): no average. See `ganzoo.gans.ema`.
+        ema_warmup: cap the average's half-life at this fraction of the generator
+            steps so far; None: constant decay.
         seed: seed of the training noise (see `AdversarialModel`).
     """
 
@@ -55,6 +67,10 @@ class PairedModel(AdversarialModel):
     pair_names = ("inputs", "targets")
     # The `ganzoo.data` function that makes this model's training pairs.
     data_loader = None
+
+    def __init__(self, *, ema_decay=None, ema_warmup=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.ema_decay, self.ema_warmup = ema.check_arguments(ema_decay, ema_warmup)
 
     def init_networks(self, generator, discriminator=None, adversarial_weight=1.0,
                       content_terms=("content",)):
@@ -75,6 +91,7 @@ class PairedModel(AdversarialModel):
             raise ValueError(f"adversarial_weight must not be negative; got {adversarial_weight}.")
         self.generator = generator
         self.discriminator = discriminator
+        self.generator_ema = None if self.ema_decay is None else ema.averaged_copy(generator)
         self.adversarial_weight = float(adversarial_weight)
         terms = [f"{name}_loss" for name in content_terms]
         adversarial = (("d_loss", "g_loss", "adversarial_loss") if discriminator is not None
@@ -115,6 +132,10 @@ class PairedModel(AdversarialModel):
         # Without a discriminator, d_optimizer is built on nothing and never steps; it
         # is kept so that run folders and checkpoints treat every model alike.
         return [] if self.discriminator is None else self.discriminator.trainable_variables
+
+    def get_config(self):
+        return {**super().get_config(), "ema_decay": self.ema_decay,
+                "ema_warmup": self.ema_warmup}
 
     def network_configs(self):
         """The networks for `get_config`."""
@@ -176,7 +197,10 @@ class PairedModel(AdversarialModel):
                 # 2. generator: content terms plus the updated D's verdict
                 terms = self.generator_losses(inputs, targets, outputs)
                 scaled_loss = scale_for_gradients(self.g_optimizer, terms["total"])
+            steps_before = tf.cast(self.g_optimizer.iterations, tf.int64)
             apply_gradients(self.g_optimizer, g_tape, scaled_loss, self.generator_variables)
+            if self.generator_ema is not None:  # the average follows the new weights
+                self._update_generator_ema(steps_before)
 
             # 3. metrics: true (unscaled) values
             logged["g_loss"] = terms["total"]
@@ -240,10 +264,11 @@ class PairedModel(AdversarialModel):
         except ValueError as error:
             raise ValueError(f"{type(self).__name__}'s {role}: {error}") from None
 
-    def run_generator(self, images, batch_size):
-        """The generator on float images `(N, H, W, C)` in inference mode, in chunks; NumPy."""
-        chunks = [keras.ops.convert_to_numpy(self.generator(images[i:i + batch_size],
-                                                            training=False))
+    def run_generator(self, images, batch_size, use_ema=True):
+        """The generator (its EMA, if the model keeps one and `use_ema`) on float images
+        `(N, H, W, C)` in inference mode, in chunks; NumPy."""
+        generator = self.inference_generator(use_ema)
+        chunks = [keras.ops.convert_to_numpy(generator(images[i:i + batch_size], training=False))
                   for i in range(0, len(images), batch_size)]
         if not chunks:
             return np.zeros((0, *images.shape[1:]), "float32")

@@ -126,7 +126,7 @@ class Pix2Pix(PairedModel):
 
     # -------------------------------------------------------------------- inference
 
-    def translate(self, images, direction="a2b", batch_size=64):
+    def translate(self, images, direction="a2b", batch_size=64, use_ema=True):
         """Translate images in [-1, 1] from domain A to B; returns NumPy.
 
         Any height and width the U-Net takes (multiples of `2 ** depth`), not only
@@ -138,6 +138,8 @@ class Pix2Pix(PairedModel):
             direction: "a2b", the only one: a Pix2Pix learns one direction (train
                 another on `load_paired(..., direction="b2a")` for the other).
             batch_size: images per forward pass.
+            use_ema: with a generator EMA (`ema_decay`), run the average (default) or,
+                False, the raw generator.
         """
         if direction != "a2b":
             raise ValueError(f"A Pix2Pix translates A to B only (direction 'a2b'); got "
@@ -151,7 +153,7 @@ class Pix2Pix(PairedModel):
         elif _fixed_size(self.generator) not in (None, (height, width)):
             raise ValueError(f"This Pix2Pix's generator takes {_fixed_size(self.generator)} "
                              f"images; got {height}x{width}.")
-        translated = self.run_generator(batch, batch_size)
+        translated = self.run_generator(batch, batch_size, use_ema)
         return translated[0] if single else translated
 
 

@@ -113,7 +113,7 @@ class SuperResolution(PairedModel):
 
     # -------------------------------------------------------------------- inference
 
-    def upscale(self, images, batch_size=8, self_ensemble=False):
+    def upscale(self, images, batch_size=8, self_ensemble=False, use_ema=True):
         """Upscale images in [-1, 1] by `scale`, any height and width; returns NumPy.
 
         Args:
@@ -122,12 +122,14 @@ class SuperResolution(PairedModel):
             self_ensemble: average the upscalings of the image's eight flips and
                 rotations (EDSR+, `ganzoo.gans.self_ensemble`): higher PSNR, eight
                 times the compute, and smoother (less sharp) textures.
+            use_ema: with a generator EMA (`ema_decay`), run the average (default) or,
+                False, the raw generator.
 
         Returns:
             `(N, scale H, scale W, C)` (or one image) in [-1, 1].
         """
         batch, single = float_images(images, self.channels, "images", "upscale")
-        run = functools.partial(self.run_generator, batch_size=batch_size)
+        run = functools.partial(self.run_generator, batch_size=batch_size, use_ema=use_ema)
         upscaled = average_over_symmetries(run, batch) if self_ensemble else run(batch)
         return upscaled[0] if single else upscaled
 
@@ -164,6 +166,7 @@ class SRResNet(SuperResolution):
         feature_weight: weight of the feature loss (the paper's VGG54: 1/12.75 on VGG
             features of [0, 255] images; other models need their own).
         generator: optional Keras model low -> high resolution.
+        ema_decay, ema_warmup: a generator EMA, which `upscale` runs (see `PairedModel`).
         seed: seed of the training noise (see `AdversarialModel`).
 
     Example:

@@ -35,13 +35,23 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
 
     `extractor` is anything `ganzoo.metrics.get_extractor` takes; `resize` is the
     training data's `resize` (how a folder's non-square images were made square), and
-    `direction` a Pix2Pix's (`load_paired`). A GAN with a generator EMA is measured on
+    `direction` a Pix2Pix's (`load_paired`). A model with a generator EMA is measured on
     the averaged generator, or with `use_ema=False` on the raw one; the protocol's
     `generator_weights` says which. `truncation` is the value of its truncation trick
     (a StyleGAN2's psi, the other latent GANs' threshold on |z|). `num`, `seed`,
-    `extractor`, `use_ema` and `truncation` apply to GANs that sample images only;
+    `extractor` and `truncation` apply to GANs that sample images only;
     `self_ensemble` (a row for the x8 self-ensemble too) to upscalers only; `cas=False`
     leaves out a class-conditional GAN's CAS, which trains two classifiers."""
+    table, report = _measured(gan, source, name, num, seed, extractor, resize, use_ema,
+                              direction, truncation, self_ensemble, cas)
+    if gan.inference_generator() is not gan.generator:  # it keeps a generator EMA
+        report["protocol"]["generator_weights"] = "ema" if use_ema else "raw"
+    return table, report
+
+
+def _measured(gan, source, name, num, seed, extractor, resize, use_ema, direction, truncation,
+              self_ensemble, cas):
+    """`evaluate_model`'s `(table, report)`, by the kind of model."""
     from ganzoo.metrics import (conditional_table, evaluate, mixture_table, paired_translation,
                                 stacked_table, super_resolution_table, translation)
     from ganzoo.metrics.conditional import is_conditional
@@ -49,13 +59,13 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
 
     if gan.kind == UPSCALER:
         return super_resolution_table, super_resolution_table.super_resolution_report(
-            gan, source, name=name, self_ensemble=self_ensemble)
+            gan, source, name=name, self_ensemble=self_ensemble, use_ema=use_ema)
     if self_ensemble:
         raise ValueError(f"self-ensemble applies to upscalers (SRResNet, SRGAN); this is a "
                          f"{type(gan).__name__}.")
     if isinstance(gan, PairedModel):  # a Pix2Pix: aligned pairs with known targets
         return paired_translation, paired_translation.paired_report(
-            gan, source, name=name, direction=direction, resize=resize)
+            gan, source, name=name, direction=direction, resize=resize, use_ema=use_ema)
     if gan.kind == TRANSLATOR:
         if source != DIGITS2NEGATIVE:
             raise ValueError(f"this {type(gan).__name__} translates {source!r}, whose true "
@@ -81,8 +91,6 @@ def evaluate_model(gan, source, name="model", num=None, seed=0, extractor="digit
             gan, name=name, num=num, seed=seed, source=source,
             extractor=get_extractor(extractor), resize=resize, use_ema=use_ema,
             truncation=truncation)
-    if gan.inference_generator() is not gan.generator:  # it keeps a generator EMA
-        report["protocol"]["generator_weights"] = "ema" if use_ema else "raw"
     return table, report
 
 

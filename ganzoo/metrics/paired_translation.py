@@ -44,7 +44,7 @@ def held_out_pairs(source, image_size, channels, direction="a2b", resize="crop")
 
 
 def paired_report(translator, source, name="model", classifier="digits", direction="a2b",
-                  resize="crop"):
+                  resize="crop", use_ema=True):
     """Rows `{name, metrics}` for a translator of `source`'s held-out pairs, plus
     reference rows, and the protocol.
 
@@ -56,12 +56,13 @@ def paired_report(translator, source, name="model", classifier="digits", directi
         classifier: "digits" or a `DigitsClassifier`-like object with `predict`; used
             on "digits_edges" only.
         direction, resize: as the training data was loaded (`load_paired`).
+        use_ema: as `translate`'s.
     """
     from ganzoo.metrics.registry import get_extractor
 
     size, _, channels = translator.image_shape
     inputs, targets, labels, split = held_out_pairs(source, size, channels, direction, resize)
-    translated = translator.translate(inputs)
+    translated = translator.translate(inputs, use_ema=use_ema)
     model = {"L1": mean_absolute_error(translated, targets)}
     untranslated = ({"L1": mean_absolute_error(inputs, targets)}
                     if inputs.shape == targets.shape else {})

@@ -29,7 +29,7 @@ COLUMNS = tuple(TABLE)
 FORMATS = dict(TABLE.values())
 
 
-def super_resolution_report(model, source, name="model", self_ensemble=False):
+def super_resolution_report(model, source, name="model", self_ensemble=False, use_ema=True):
     """Rows `{name, metrics}` for an upscaler and for bicubic upscaling of the held-out
     photos of `source`, and the protocol. Metrics are means over the photos.
 
@@ -42,14 +42,16 @@ def super_resolution_report(model, source, name="model", self_ensemble=False):
         self_ensemble: also a row "NAME x8 self-ensemble", the model's upscaling
             averaged over the photo's eight flips and rotations (`upscale(...,
             self_ensemble=True)`, EDSR+).
+        use_ema: as `upscale`'s: a model's generator EMA (if it keeps one) or, False,
+            its raw generator.
     """
     scale = model.scale
     split = held_out_split(source)
     pairs = load_sr_images(source, scale, split=split, channels=model.channels)
-    upscalers = {name: model.upscale}
+    upscalers = {name: functools.partial(model.upscale, use_ema=use_ema)}
     if self_ensemble:
-        upscalers[f"{name} {ENSEMBLE_SUFFIX}"] = functools.partial(model.upscale,
-                                                                   self_ensemble=True)
+        upscalers[f"{name} {ENSEMBLE_SUFFIX}"] = functools.partial(
+            model.upscale, self_ensemble=True, use_ema=use_ema)
     upscalers["bicubic"] = lambda low: bicubic_upscale(low, scale)
     measured = {row: [] for row in upscalers}
     for low, high in pairs:  # photos differ in size: one at a time

@@ -256,7 +256,9 @@ def start_generator_from(gan, entry, name):
         raise ValueError(f"{name}: training: generator_from {entry!r}: that entry's generator "
                          f"({len(made)} weight arrays) is not this entry's ({len(wanted)}); "
                          "their model: sections must build the same generator.")
-    gan.generator.set_weights(made)
+    for network in (gan.generator, gan.generator_ema):  # an average starts there too
+        if network is not None:
+            network.set_weights(made)
 
 
 def count_batches(dataset, what):

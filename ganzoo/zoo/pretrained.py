@@ -2,8 +2,8 @@
 
 A weights file holds what generating, translating or scoring needs and nothing else
 (no optimizer state): `generator` for a GAN (a Pix2Pix, an SRResNet or SRGAN too), and
-`generator_ema` as well for a GAN with a generator EMA (`ema_decay`: it samples from
-the average, and the raw generator stays available), `generator_ab` and `generator_ba`
+`generator_ema` as well for a model with a generator EMA (`ema_decay`: it samples,
+translates or upscales with the average, and the raw generator stays available), `generator_ab` and `generator_ba`
 for a CycleGAN, and an anomaly detector's `state()` (every array its score depends
 on). It is a NumPy `.npz` archive of each network's `get_weights()` (batch-norm
 statistics included), keyed `network/index`, so loading runs no code from the file.
@@ -28,7 +28,7 @@ def inference_networks(gan):
         return {"generator_ab": gan.generator_ab, "generator_ba": gan.generator_ba}
     networks = {"generator": gan.generator}
     averaged = gan.inference_generator()
-    if averaged is not gan.generator:  # a GAN's generator EMA (Pix2Pix, SRGAN keep none)
+    if averaged is not gan.generator:  # its generator EMA
         networks["generator_ema"] = averaged
     return networks
 
