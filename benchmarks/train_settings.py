@@ -61,8 +61,16 @@ def measure_entry(entry, args):
               for label, overrides in settings.items()}
     longest_call = max(per_call for *_, per_call in models.values())
     steps = whole_calls(args.steps, longest_call)
-    for _, gan, dataset, _ in models.values():
-        timed_fit(gan, dataset, steps)  # traces and warms up
+    failed = {}
+    for label, (_, gan, dataset, _) in list(models.items()):
+        try:
+            timed_fit(gan, dataset, steps)  # traces and warms up
+        except tf.errors.InvalidArgumentError as error:  # XLA cannot compile the step
+            if label == "baseline":
+                raise
+            failed[label] = next((line.strip() for line in str(error).splitlines()
+                                  if "XLA" in line), str(error).splitlines()[0])[:160]
+            del models[label], settings[label]
     labels = list(models)
     rates = {label: [] for label in labels}
     for round_index in range(args.rounds):
@@ -73,7 +81,7 @@ def measure_entry(entry, args):
     ratios = {label: [rate / base for rate, base in zip(rates[label], rates["baseline"])]
               for label in labels}
     return {"entry": entry, "timed_steps": steps, "steps_per_second": rates,
-            "ratio_to_baseline": ratios,
+            "ratio_to_baseline": ratios, "failed": failed,
             "weight_difference": weight_differences(
                 entry, settings, whole_calls(args.check_steps, longest_call), args.seed)}
 
@@ -99,6 +107,8 @@ def table(rows):
             lines.append((row["entry"], label, spread(row["steps_per_second"][label], 2),
                           "1 (reference)" if label == "baseline" else spread(ratios, 2),
                           f"{row['weight_difference'][label]:.1e}"))
+        lines += [(row["entry"], label, "fails", reason, "") for label, reason in
+                  row.get("failed", {}).items()]
     return markdown_table(("entry", "setting", "steps/s median (range)",
                            "paired ratio to baseline, median (range)",
                            "weights after the check's steps: max difference / scale"), lines)

@@ -36,6 +36,24 @@ def test_an_xla_run_resumes_bit_identically_and_says_it_used_xla(tmp_path):
     assert_same_weights(tmp_path / "a", tmp_path / "b")
 
 
+def test_a_step_xla_cannot_compile_is_a_clear_error(tmp_path, monkeypatch):
+    # a NumPy call inside the step: graph mode runs it, XLA cannot compile it
+    original = ganzoo.VanillaGAN.sample_latent
+
+    def through_numpy(self, batch_size, noise_stream=0):
+        latent = original(self, batch_size, noise_stream)
+        return tf.reshape(tf.numpy_function(lambda x: x, [latent], tf.float32),
+                          tf.shape(latent))
+
+    monkeypatch.setattr(ganzoo.VanillaGAN, "sample_latent", through_numpy)
+    with pytest.raises(ValueError, match=r"tiny-vanilla: XLA cannot compile this model's "
+                                         r"training step \(.*\)\. Remove training: jit_compile"):
+        train(xla_config(), tmp_path / "run", verbose=0)
+    config = xla_config()
+    del config["training"]["jit_compile"]
+    assert train(config, tmp_path / "run", verbose=0, overwrite=True).generator_steps > 0
+
+
 def test_xla_is_asked_for_only_where_it_can_run():
     one = types.SimpleNamespace(num_replicas_in_sync=1)
     two = types.SimpleNamespace(num_replicas_in_sync=2)

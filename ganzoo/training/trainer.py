@@ -205,7 +205,7 @@ def _train(config, run_dir, *, epochs, seed, overwrite, verbose, callbacks, chec
             _progress_pictures(gan, config, run_dir / "samples", log_dir),
             keras.callbacks.TensorBoard(log_dir), *callbacks]
 
-        with stop:
+        with stop, _xla_failures_named(gan, name):
             history = _fit_to_end(gan, config, steps_per_epoch, all_callbacks, verbose,
                                   guard_callback, stop)
         wall_time = earlier_s + time.perf_counter() - start
@@ -320,6 +320,23 @@ def xla_setting(requested, strategy, deterministic):
     if requested and (strategy.num_replicas_in_sync > 1 or deterministic):
         return "auto"
     return bool(requested)
+
+
+@contextlib.contextmanager
+def _xla_failures_named(gan, name):
+    """An XLA step that does not compile, as an error naming the setting to remove,
+    not TensorFlow's graph dump."""
+    try:
+        yield
+    except tf.errors.InvalidArgumentError as error:
+        lines = str(error).splitlines()
+        reason = next((line for line in lines if "XLA" in line or "xla" in line), None)
+        if not gan.jit_compile or reason is None:
+            raise
+        # XLA compiles at the first step, so the run folder holds no trained step yet
+        raise ValueError(f"{name}: XLA cannot compile this model's training step "
+                         f"({reason.strip()[:200]}). Remove training: jit_compile from the "
+                         "entry and start the run again with --overwrite.") from None
 
 
 def _resolve_config(config, epochs, seed):
