@@ -14,8 +14,9 @@ KIND_COMMANDS = {"sampler": ("samples from noise", "ganzoo sample"),
 
 def add_raw_generator(command):
     command.add_argument("--raw-generator", action="store_true",
-                         help="a GAN trained with a generator EMA (ema_decay) samples from "
-                              "the averaged weights; this takes the raw generator's instead")
+                         help="a model trained with a generator EMA (ema_decay) samples, "
+                              "translates or upscales with the averaged weights; this takes "
+                              "the raw generator's instead")
 
 
 def add_unsafe(command):

@@ -9,14 +9,14 @@ from ganzoo.commands.common import (a_model, add_raw_generator, add_unsafe, dete
                                     write_json)
 
 # Options of a GAN's evaluation (attribute, flag) that a detector has no use for; of
-# them, a translator and an upscaler take --data and --unsafe only.
+# them, a translator and an upscaler take --data, --unsafe and --raw-generator only.
 GAN_ONLY = [("num", "--num"), ("seed", "--seed"), ("data", "--data"),
             ("extractor", "--extractor"), ("layer", "--layer"),
             ("inception_weights", "--inception-weights"), ("raw_generator", "--raw-generator"),
             ("truncation", "--truncation"), ("unsafe", "--unsafe"),
             ("self_ensemble", "--self-ensemble")]
 SAMPLER_ONLY = [option for option in GAN_ONLY
-                if option[0] not in ("data", "unsafe", "self_ensemble")]
+                if option[0] not in ("data", "unsafe", "self_ensemble", "raw_generator")]
 DETECTOR_WHY = ("a detector is measured by AUROC and average precision on the task of its "
                 "entry (its data: section), with no samples, features or seed")
 SAMPLER_DEFAULTS = {"seed": 0, "extractor": "digits"}
@@ -94,7 +94,8 @@ def run(args):
                          f"pass --data, e.g. --data {EXAMPLE_DATA[data_loader_of(type(gan))]}.")
     common = {"name": Path(args.source).name, **data_options(config)}
     if gan.kind != SAMPLER:
-        table, report = evaluate_model(gan, data, self_ensemble=args.self_ensemble, **common)
+        table, report = evaluate_model(gan, data, self_ensemble=args.self_ensemble,
+                                       use_ema=not args.raw_generator, **common)
     else:
         fill_defaults(args, SAMPLER_DEFAULTS)
         options = {"layer": args.layer} if args.layer else {}

@@ -2,6 +2,8 @@
 what `upscale` and `translate` run, run folders, weights files, and a generator started
 from another entry."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -123,3 +125,22 @@ def test_bad_ema_arguments_are_refused_by_name():
         ganzoo.SRResNet(**TINY, ema_decay=1.5)
     with pytest.raises(ValueError, match="ema_warmup needs a generator EMA"):
         ganzoo.Pix2Pix(image_shape=(16, 16, 1), base_filters=4, ema_warmup=0.05)
+
+
+def test_eval_on_the_command_line_takes_the_raw_generator_when_asked(srresnet, tmp_path):
+    from ganzoo.cli import main
+
+    model, _, _ = srresnet
+    run = save_run(model, tmp_path / "run")
+    reports = {}
+    for flags in ([], ["--raw-generator"]):
+        out = tmp_path / f"eval{len(flags)}.json"
+        assert main(["eval", str(run), "--data", "sklearn_photos", "--json", str(out),
+                     *flags]) == 0
+        reports[tuple(flags)] = json.loads(out.read_text())
+    averaged, raw = reports[()], reports[("--raw-generator",)]
+    assert averaged["protocol"]["generator_weights"] == "ema"
+    assert raw["protocol"]["generator_weights"] == "raw"
+    _, direct = evaluate_model(model, "sklearn_photos", use_ema=False)
+    assert raw["rows"][0]["metrics"]["psnr"] == pytest.approx(direct["rows"][0]["metrics"]["psnr"])
+    assert averaged["rows"][0]["metrics"]["psnr"] != raw["rows"][0]["metrics"]["psnr"]
