@@ -265,7 +265,6 @@ def publish_table(cells, args, command_args, total_s, reused, picture, completed
              f", dropped tenfold after {args.decay_at:.0%} of them")
     if args.ema:
         decay += f"; measured on its generator EMA, decay {args.ema:g}"
-
     setup = (f"SRResNet B={args.residual_blocks}, {args.filters} filters (the paper: 16, 64), "
              f"{generator}, {args.content_loss.upper()} loss, {args.steps} steps "
              f"(Adam {args.learning_rate:g}, beta_1 0.9{decay}), then SRGAN from it for "

@@ -19,6 +19,19 @@ from ganzoo.training.trainer import xla_setting
 from helpers import Crash, assert_same_weights, image_dataset, tiny_config
 
 
+@pytest.fixture(autouse=True)
+def _without_op_determinism():
+    # Keras turns XLA off in a process with op determinism on, which an earlier
+    # `--deterministic` training in the same test worker leaves on.
+    from tensorflow.python.framework import config
+
+    was_on = config.is_op_determinism_enabled()
+    config.disable_op_determinism()
+    yield
+    if was_on:
+        tf.config.experimental.enable_op_determinism()
+
+
 def xla_config(epochs=2):
     config = tiny_config(epochs=epochs)
     config["training"]["jit_compile"] = True
