@@ -35,6 +35,8 @@ import tensorflow as tf  # noqa: E402
 from report import machine, markdown_table, publish  # noqa: E402
 from train_speed import build, spread, timed_fit, whole_calls  # noqa: E402
 
+from ganzoo.training.trainer import xla_failure  # noqa: E402
+
 # One entry per kind of training step, as shipped.
 ENTRIES = ("vanilla-digits", "dcgan-digits", "cdcgan-digits", "wgangp-digits", "biggan-digits",
            "pix2pix-digits-edges", "srresnet-x4", "cyclegan-digits")
@@ -65,11 +67,10 @@ def measure_entry(entry, args):
     for label, (_, gan, dataset, _) in list(models.items()):
         try:
             timed_fit(gan, dataset, steps)  # traces and warms up
-        except tf.errors.InvalidArgumentError as error:  # XLA cannot compile the step
-            if label == "baseline":
+        except tf.errors.InvalidArgumentError as error:
+            if label == "baseline" or xla_failure(error) is None:
                 raise
-            failed[label] = next((line.strip() for line in str(error).splitlines()
-                                  if "XLA" in line), str(error).splitlines()[0])[:160]
+            failed[label] = xla_failure(error)[:160]  # XLA cannot compile the step
             del models[label], settings[label]
     labels = list(models)
     rates = {label: [] for label in labels}

@@ -242,10 +242,10 @@ def load_patches(source, patch_size, scale, batch_size=16, *, split="train", cha
     (new positions each epoch; with `rescale_range`, of a photo shrunk first), flips
     each left-right and upside-down with probability 1/2 each (`flips`), transposes it
     with probability 1/2 (`rotations`: with the flips, each of the square's eight
-    symmetries, quarter turns included, is equally likely, as EDSR trains), and makes its low-resolution twin by bicubic downscaling
-    (antialiased; see the module docstring). Float32 in [-1, 1]:
-    `(batch, patch_size / scale, ..., channels)` and `(batch, patch_size, ...,
-    channels)`. The dataset's `cardinality()` is the number of batches per epoch:
+    symmetries, quarter turns included, is equally likely, as EDSR trains), and makes
+    its low-resolution twin by bicubic downscaling (antialiased; see the module
+    docstring). Float32 in [-1, 1]: `(batch, patch_size / scale, ..., channels)` and
+    `(batch, patch_size, ..., channels)`. The dataset's `cardinality()` is the number of batches per epoch:
     photos x `patches_per_image` / `batch_size`, the photos of a TFDS split counted by
     its info. A TFDS split is streamed, one photo decoded at a time; photos with a side
     shorter than `patch_size` are skipped there (the next photos fill their place),

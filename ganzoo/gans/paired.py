@@ -197,7 +197,8 @@ class PairedModel(AdversarialModel):
                 # 2. generator: content terms plus the updated D's verdict
                 terms = self.generator_losses(inputs, targets, outputs)
                 scaled_loss = scale_for_gradients(self.g_optimizer, terms["total"])
-            steps_before = tf.cast(self.g_optimizer.iterations, tf.int64)
+            steps_before = (None if self.generator_ema is None
+                            else tf.cast(self.g_optimizer.iterations, tf.int64))
             apply_gradients(self.g_optimizer, g_tape, scaled_loss, self.generator_variables)
             if self.generator_ema is not None:  # the average follows the new weights
                 self._update_generator_ema(steps_before)

@@ -76,22 +76,20 @@ def _measured(gan, source, name, num, seed, extractor, resize, use_ema, directio
         raise ValueError(f"truncation is measured with the image metrics; {source!r} is "
                          "scored by its modes, without it.")
     if source in MIXTURES:
-        table, report = mixture_table, mixture_table.mixture_report(gan, source, name, num, seed,
-                                                                    use_ema=use_ema)
-    elif source == STACKED_DIGITS:
-        table, report = stacked_table, stacked_table.stacked_report(gan, name, num, seed,
-                                                                    use_ema=use_ema)
-    elif is_conditional(gan):
-        table, report = conditional_table, conditional_table.conditional_report(
+        return mixture_table, mixture_table.mixture_report(gan, source, name, num, seed,
+                                                           use_ema=use_ema)
+    if source == STACKED_DIGITS:
+        return stacked_table, stacked_table.stacked_report(gan, name, num, seed,
+                                                           use_ema=use_ema)
+    if is_conditional(gan):
+        return conditional_table, conditional_table.conditional_report(
             gan, name=name, num=num, seed=seed, source=source,
             extractor=get_extractor(extractor), resize=resize, use_ema=use_ema,
             truncation=truncation, cas=cas)
-    else:
-        table, report = evaluate, evaluate.evaluate_gan(
-            gan, name=name, num=num, seed=seed, source=source,
-            extractor=get_extractor(extractor), resize=resize, use_ema=use_ema,
-            truncation=truncation)
-    return table, report
+    return evaluate, evaluate.evaluate_gan(
+        gan, name=name, num=num, seed=seed, source=source,
+        extractor=get_extractor(extractor), resize=resize, use_ema=use_ema,
+        truncation=truncation)
 
 
 def data_options(config):

@@ -322,6 +322,13 @@ def xla_setting(requested, strategy, deterministic):
     return bool(requested)
 
 
+def xla_failure(error):
+    """The line of a TensorFlow error that says why XLA could not compile a step, or
+    None when the error is not XLA's."""
+    return next((line.strip() for line in str(error).splitlines()
+                 if "XLA" in line or "xla" in line), None)
+
+
 @contextlib.contextmanager
 def _xla_failures_named(gan, name):
     """An XLA step that does not compile, as an error naming the setting to remove,
@@ -329,13 +336,12 @@ def _xla_failures_named(gan, name):
     try:
         yield
     except tf.errors.InvalidArgumentError as error:
-        lines = str(error).splitlines()
-        reason = next((line for line in lines if "XLA" in line or "xla" in line), None)
+        reason = xla_failure(error)
         if not gan.jit_compile or reason is None:
             raise
         # XLA compiles at the first step, so the run folder holds no trained step yet
         raise ValueError(f"{name}: XLA cannot compile this model's training step "
-                         f"({reason.strip()[:200]}). Remove training: jit_compile from the "
+                         f"({reason[:200]}). Remove training: jit_compile from the "
                          "entry and start the run again with --overwrite.") from None
 
 

@@ -14,7 +14,7 @@ import ganzoo
 from ganzoo.export import export_generator, latency, parity, runtime
 from ganzoo.export.cli import main
 from ganzoo.export.pipeline import plan
-from export_cases import FAMILIES, real_images, spread, tiny_dcgan_run
+from export_cases import FAMILIES, exported, real_images, spread, tiny_dcgan_run
 from test_conditional_export import K, LATENT, at_trained_scale
 
 QDQ_FILE = "generator_int8.onnx"
@@ -95,17 +95,15 @@ def test_zeroed_qdq_weights_fail_the_int8_parity_rules(dcgan_export, tmp_path):
     assert not parity.compare(np.zeros_like(reference), reference, "int8")["passed"]
 
 
-def test_fused_int8_kernels_compute_what_the_qdq_graph_says(tmp_path):
+def test_fused_int8_kernels_compute_what_the_qdq_graph_says():
     # ONNX Runtime fuses QDQ around MatMul/Gemm/Conv into int8 kernels; on x86 without
     # VNNI they sum pairs of products in saturating 16 bits, which 8-bit weights
     # overflowed (vanilla-ring8 at SNR 6 dB). With 7-bit weights the fused file computes
     # what the unfused QDQ graph says, on every CPU.
     import onnxruntime as ort
 
-    generator = ganzoo.load("vanilla-ring8").inference_generator()  # trained weights
-    export_generator(generator, tmp_path, formats="onnx", quantize="int8",
-                     calibration_samples=16, latency=False)
-    model = onnx.load(tmp_path / QDQ_FILE)
+    _, folder, _ = exported("vanilla-ring8")  # the shipped, trained weights
+    model = onnx.load(folder / QDQ_FILE)
     weights = [numpy_helper.to_array(t) for t in model.graph.initializer
                if t.data_type == onnx.TensorProto.INT8 and len(t.dims) > 1]
     assert weights and max(int(np.abs(w).max()) for w in weights) <= 64
@@ -115,7 +113,7 @@ def test_fused_int8_kernels_compute_what_the_qdq_graph_says(tmp_path):
     for level in ("ORT_DISABLE_ALL", "ORT_ENABLE_ALL"):
         options = ort.SessionOptions()
         options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
-        session = ort.InferenceSession(str(tmp_path / QDQ_FILE), options,
+        session = ort.InferenceSession(str(folder / QDQ_FILE), options,
                                        providers=["CPUExecutionProvider"])
         outputs[level] = session.run(None, {"z": z})[0]
     # within one step of the output's quantization (rounding may differ by one)

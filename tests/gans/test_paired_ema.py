@@ -71,15 +71,6 @@ def test_upscale_runs_the_average_unless_told_raw(srresnet):
     assert model.inference_generator() is model.generator_ema
 
 
-def test_eval_of_an_upscaler_measures_the_average_and_says_so(srresnet):
-    model, _, _ = srresnet
-    _, averaged = evaluate_model(model, "sklearn_photos")
-    _, raw = evaluate_model(model, "sklearn_photos", use_ema=False)
-    assert averaged["protocol"]["generator_weights"] == "ema"
-    assert raw["protocol"]["generator_weights"] == "raw"
-    assert averaged["rows"][0]["metrics"]["psnr"] != raw["rows"][0]["metrics"]["psnr"]
-
-
 def test_run_folders_and_weights_files_keep_the_average(srresnet, tmp_path):
     model, _, low = srresnet
     restored = load_run(save_run(model, tmp_path / "run"))
